@@ -1,0 +1,5 @@
+"""Randomized, auto-graded exercises on the probability behind generative machine learning."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
