@@ -1,0 +1,216 @@
+"""Assignments (which exercises, which salt, which bank) and rosters (who takes them)."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import yamlfile
+from .bank import Bank
+from .errors import AssignmentError, BankError, RosterError
+from .spec import Spec
+from .variants import Variant, make_variant, variant_seed
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One exercise of an assignment; `points` rescales its parts to that total."""
+
+    id: str
+    points: float | None = None
+
+
+@dataclass
+class Assignment:
+    name: str
+    title: str
+    salt: str
+    items: tuple[Item, ...]
+    bank: Bank
+    path: Path | None = None
+    show_expected: bool = True
+    show_solution: bool = True
+    bank_ref: str | None = None          # the `bank` key as written, if any
+    _cache: dict[tuple[str, str], Variant] = field(default_factory=dict, repr=False)
+
+    @property
+    def exercise_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+    def spec(self, exercise_id: str) -> Spec:
+        return self.bank.spec(exercise_id)
+
+    def scale(self, exercise_id: str) -> float:
+        """Factor that turns a spec's points into the assignment's points for it."""
+        for item in self.items:
+            if item.id == exercise_id and item.points is not None:
+                return item.points / self.spec(exercise_id).points
+        return 1.0
+
+    def variant(self, student: str, exercise_id: str) -> Variant:
+        key = (student, exercise_id)
+        if key not in self._cache:
+            seed = variant_seed(self.salt, student, exercise_id)
+            self._cache[key] = make_variant(self.spec(exercise_id), seed)
+        return self._cache[key]
+
+    def variants(self, student: str) -> list[Variant]:
+        return [self.variant(student, i) for i in self.exercise_ids]
+
+    @property
+    def max_score(self) -> float:
+        return sum(self.spec(i).points * self.scale(i) for i in self.exercise_ids)
+
+
+def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment:
+    """Read and check an assignment file; every exercise it names must load."""
+    path = Path(path)
+    doc = yamlfile.load(path, AssignmentError)
+    if not isinstance(doc.data, dict):
+        raise AssignmentError("an assignment must be a mapping of keys", file=path)
+    yamlfile.check_schema(doc, "assignment", AssignmentError)
+    data = doc.data
+    bank_ref = data.get("bank")
+    if bank is None:
+        if bank_ref is not None:
+            root = (path.parent / bank_ref).resolve()
+            try:
+                bank = Bank(root)
+            except BankError as exc:
+                raise doc.error(AssignmentError, f"{exc.detail}: {root}", ["bank"]) from None
+        else:
+            bank = Bank()
+    items = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["exercises"]):
+        item = Item(raw) if isinstance(raw, str) else Item(raw["id"], raw.get("points"))
+        where: list[str | int] = ["exercises", i] if isinstance(raw, str) else ["exercises", i, "id"]
+        if item.id in seen:
+            raise doc.error(AssignmentError, f"'{item.id}' is listed twice", where)
+        seen.add(item.id)
+        if item.id not in bank.ids:
+            from .bank import _closest
+
+            raise doc.error(AssignmentError, f"no exercise '{item.id}' in the bank "
+                            f"{bank.root}{_closest(item.id, bank.ids)}", where)
+        items.append(item)
+    assignment = Assignment(
+        name=str(data["name"]), title=str(data.get("title") or data["name"]),
+        salt=str(data["salt"]), items=tuple(items), bank=bank, path=path.resolve(),
+        show_expected=bool(data.get("show_expected", True)),
+        show_solution=bool(data.get("show_solution", True)), bank_ref=bank_ref,
+    )
+    for item in items:
+        assignment.spec(item.id)       # a broken spec is reported now, not mid-batch
+    return assignment
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str = ""
+    email: str = ""
+
+
+ID_COLUMNS = ("id", "student_id", "student id", "sis user id", "sis_user_id", "username",
+              "login", "github", "github_username", "github username", "identifier")
+NAME_COLUMNS = ("name", "full name", "full_name", "student name", "student")
+EMAIL_COLUMNS = ("email", "e-mail", "email address", "mail")
+
+
+def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]:
+    """Students from an LMS-style CSV: an id column (name and email optional)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise RosterError("no such file", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterError(f"cannot read the file: {exc}", file=path) from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    rows = list(csv.reader(text.splitlines(), dialect))
+    if not rows:
+        raise RosterError("the roster is empty", file=path)
+    header = [h.strip() for h in rows[0]]
+    lowered = [h.casefold() for h in header]
+
+    def find(names: tuple[str, ...]) -> int | None:
+        return next((lowered.index(n) for n in names if n in lowered), None)
+
+    if id_column is not None:
+        if id_column.casefold() not in lowered:
+            raise RosterError(f"no column '{id_column}' (columns: {', '.join(header)})",
+                              file=path, line=1)
+        id_at: int | None = lowered.index(id_column.casefold())
+    else:
+        id_at = find(ID_COLUMNS)
+    if id_at is None:
+        raise RosterError("no student id column; name one of: id, student_id, username, login, "
+                          f"github (columns found: {', '.join(header) or 'none'})",
+                          file=path, line=1)
+    name_at = find(tuple(n for n in NAME_COLUMNS if n != lowered[id_at]))
+    email_at = find(EMAIL_COLUMNS)
+    students: list[Student] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        sid = row[id_at].strip() if id_at < len(row) else ""
+        if not sid:
+            raise RosterError("empty student id", file=path, line=line)
+        if not STUDENT_ID.match(sid):
+            raise RosterError(f"student id {sid!r} has characters that cannot name a folder "
+                              "(use letters, digits and . _ @ + -)", file=path, line=line)
+        if sid in seen:
+            raise RosterError(f"duplicate student id '{sid}' (first on line {seen[sid]})",
+                              file=path, line=line)
+        seen[sid] = line
+
+        def cell(at: int | None, row: list[str] = row) -> str:
+            return row[at].strip() if at is not None and at < len(row) else ""
+
+        students.append(Student(sid, cell(name_at), cell(email_at)))
+    if not students:
+        raise RosterError("the roster lists no students", file=path)
+    return students
+
+
+def assignment_from_metadata(folder: Path) -> tuple[Assignment, str]:
+    """The assignment and student id recorded in a generated folder's .grader.yaml."""
+    from .generate import META_FILE
+
+    path = folder / META_FILE
+    if not path.is_file():
+        raise AssignmentError(f"no {META_FILE} here: run `grader check` in the folder you "
+                              "were given, or pass that folder", file=folder)
+    doc = yamlfile.load(path, AssignmentError)
+    data = doc.data
+    try:
+        student = str(data["student"])
+        meta = data["assignment"]
+        bank = Bank(meta["bank"]) if meta.get("bank") else Bank()
+        items = tuple(Item(e) if isinstance(e, str) else Item(e["id"], e.get("points"))
+                      for e in meta["exercises"])
+        assignment = Assignment(
+            name=str(meta["name"]), title=str(meta.get("title") or meta["name"]),
+            salt=str(meta["salt"]), items=items, bank=bank, path=path,
+            show_expected=bool(meta.get("show_expected", True)),
+            show_solution=bool(meta.get("show_solution", True)), bank_ref=meta.get("bank"))
+    except (KeyError, TypeError) as exc:
+        raise AssignmentError(f"damaged file (missing {exc}); ask for a fresh copy",
+                              file=path) from None
+    except BankError as exc:
+        raise AssignmentError(f"the exercise bank of this assignment is not here ({exc})",
+                              file=path) from None
+    for item in items:
+        if item.id not in bank.ids:
+            raise AssignmentError(f"exercise '{item.id}' is not in the installed bank; "
+                                  "update the grader package", file=path)
+    return assignment, student

@@ -1,0 +1,90 @@
+"""Banks: a folder holding exercises/<topic>/<name>.yaml and solutions/<topic>/<name>.py.
+
+The bundled bank travels inside the wheel (grader/_bank); in a source checkout it is the
+repository's own exercises/ and solutions/.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+
+from .errors import BankError
+from .spec import Spec, load_spec
+
+
+def bundled_root() -> Path:
+    package = Path(__file__).resolve().parent
+    inside = package / "_bank"
+    if (inside / "exercises").is_dir():
+        return inside
+    return package.parent
+
+
+class Bank:
+    """The exercises and reference solutions under one root folder."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root).resolve() if root is not None else bundled_root()
+        self.exercises_dir = self.root / "exercises"
+        self.solutions_dir = self.root / "solutions"
+        if not self.exercises_dir.is_dir():
+            raise BankError("not a bank: it has no exercises/ folder", file=self.root)
+        self._specs: dict[str, Spec] = {}
+        self._modules: dict[str, ModuleType] = {}
+
+    def __repr__(self) -> str:
+        return f"Bank({str(self.root)!r})"
+
+    @cached_property
+    def ids(self) -> tuple[str, ...]:
+        found = sorted(p.relative_to(self.exercises_dir).with_suffix("").as_posix()
+                       for p in self.exercises_dir.glob("*/*.yaml"))
+        return tuple(found)
+
+    def spec_path(self, exercise_id: str) -> Path:
+        return self.exercises_dir / f"{exercise_id}.yaml"
+
+    def spec(self, exercise_id: str) -> Spec:
+        """The checked spec of one exercise (loaded once per Bank)."""
+        if exercise_id not in self._specs:
+            path = self.spec_path(exercise_id)
+            if exercise_id not in self.ids or not path.is_file():
+                hint = _closest(exercise_id, self.ids)
+                raise BankError(f"no exercise '{exercise_id}'{hint}", file=self.exercises_dir)
+            self._specs[exercise_id] = load_spec(path, exercise_id)
+        return self._specs[exercise_id]
+
+    def solution_path(self, exercise_id: str) -> Path:
+        return self.solutions_dir / f"{exercise_id}.py"
+
+    def solution(self, exercise_id: str) -> ModuleType:
+        """The reference module of an exercise's function parts (trusted instructor code)."""
+        if exercise_id in self._modules:
+            return self._modules[exercise_id]
+        path = self.solution_path(exercise_id)
+        if not path.is_file():
+            raise BankError("missing reference solution for the function parts", file=path)
+        name = "grader_reference_" + exercise_id.replace("/", "__").replace("-", "_")
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        if module_spec is None or module_spec.loader is None:
+            raise BankError("cannot load the reference solution", file=path)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        try:
+            module_spec.loader.exec_module(module)
+        except Exception as exc:
+            del sys.modules[name]
+            raise BankError(f"the reference solution failed to import: {exc!r}", file=path) from None
+        self._modules[exercise_id] = module
+        return module
+
+
+def _closest(name: str, options: tuple[str, ...]) -> str:
+    import difflib
+
+    match = difflib.get_close_matches(name, options, n=1)
+    return f"; did you mean '{match[0]}'?" if match else ""

@@ -1,0 +1,305 @@
+"""The `grader` command: parses options and calls the core; no grading logic lives here.
+
+Heavy modules (numpy, sympy, the grader's core) are imported inside commands so that
+`grader --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import __version__
+from .errors import GraderError
+
+if TYPE_CHECKING:
+    from .bank import Bank
+    from .result import Result
+
+
+class _Group(click.Group):
+    """Turns the package's own errors into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            click.secho(f"Error: {exc}", err=True, fg="red")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grader")
+def cli() -> None:
+    """Randomized, auto-graded exercises on the probability behind generative ML.
+
+    Instructors: `grader list`, `grader validate`, `grader generate`, `grader grade-all`.
+    Students: `grader check` in the folder you were given.
+
+    Try `grader demo` to see the whole workflow on sample data.
+    """
+
+
+bank_option = click.option(
+    "--bank", "bank_dir", type=click.Path(file_okay=False, path_type=Path),
+    help="A folder holding exercises/ and solutions/ (default: the bundled bank).")
+
+
+def _bank(bank_dir: Path | None) -> Bank:
+    from .bank import Bank
+
+    return Bank(bank_dir)
+
+
+@cli.command("list")
+@bank_option
+def list_cmd(bank_dir: Path | None) -> None:
+    """List the exercises of the bank: id, topic, part kinds and points.
+
+    Example:
+
+        grader list --bank my-bank
+    """
+    bank = _bank(bank_dir)
+    rows = []
+    for exercise_id in bank.ids:
+        spec = bank.spec(exercise_id)
+        kinds = ",".join(sorted({p.kind for p in spec.parts}))
+        rows.append((spec.id, spec.topic, kinds, f"{spec.points:g}", spec.title))
+    if not rows:
+        click.echo(f"The bank at {bank.root} has no exercises.")
+        return
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    header = ("id", "topic", "kinds", "points")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  title")
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+                   + "  " + row[4])
+    click.echo(f"\n{len(rows)} exercises in {bank.root}")
+
+
+@cli.command()
+@click.argument("exercise_id")
+@click.option("--student", help="Show the variant this student id gets (with --salt).")
+@click.option("--salt", default="preview", show_default=True, help="Salt used with --student.")
+@click.option("--seed", type=int, help="Show the variant of this seed.")
+@click.option("--answers", is_flag=True, help="Also show the parameters, answers and solution.")
+@bank_option
+def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, answers: bool,
+            bank_dir: Path | None) -> None:
+    """Show one variant of an exercise in the terminal.
+
+    Example:
+
+        grader preview bayes/medical-test --student alice --answers
+    """
+    from . import views
+    from .variants import make_variant, variant_seed
+
+    if student is not None and seed is not None:
+        raise click.UsageError("give --student or --seed, not both")
+    bank = _bank(bank_dir)
+    spec = bank.spec(exercise_id)
+    if seed is None:
+        seed = variant_seed(salt, student or "preview", exercise_id)
+    variant = make_variant(spec, seed)
+    view = views.exercise(variant, key=answers)
+    click.secho(f"{view['title']}  [{spec.id}, {view['points']:g} points, seed {seed}]",
+                bold=True)
+    click.echo()
+    click.echo(view["prompt"].rstrip())
+    for part in view["parts"]:
+        click.echo()
+        click.secho(f"({part['id']}) {part['kind']}, {part['points']:g} points", bold=True)
+        if part["prompt"]:
+            click.echo(part["prompt"].rstrip())
+        for option in part["options"] or ():
+            click.echo(f"  - {option}")
+        if part["signature"]:
+            click.echo(f"  def {part['signature']}")
+        if answers:
+            click.secho(f"  answer: {part['answer']}", fg="green")
+    if answers:
+        click.echo()
+        click.secho("parameters: " + ", ".join(f"{k}={v}" for k, v in view["params"].items()),
+                    fg="cyan")
+        if view["solution"]:
+            click.echo()
+            click.secho("Solution", bold=True)
+            click.echo(view["solution"].rstrip())
+
+
+@cli.command()
+@click.argument("exercise_ids", nargs=-1)
+@click.option("--seeds", default=30, show_default=True, type=click.IntRange(1, 10000),
+              help="How many variants to try per exercise.")
+@bank_option
+def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -> None:
+    """Check exercises: every spec parses, every seed renders, references work.
+
+    With no ID, checks the whole bank. Exits 1 if any exercise has a problem.
+
+    Example:
+
+        grader validate bayes/medical-test --seeds 200
+    """
+    from .validate import Report, validate as run
+
+    bank = _bank(bank_dir)
+
+    def show(report: Report) -> None:
+        if report.ok:
+            click.echo(f"{click.style('ok', fg='green')}    {report.id}  ({report.seeds} seeds)")
+        else:
+            click.echo(f"{click.style('FAIL', fg='red')}  {report.id}")
+            for problem in report.problems:
+                click.echo(f"      {problem}")
+
+    reports = run(bank, exercise_ids or None, seeds=seeds, progress=show)
+    failed = [r for r in reports if not r.ok]
+    click.echo(f"\n{len(reports) - len(failed)} of {len(reports)} exercises valid")
+    if failed:
+        raise GraderError(f"{len(failed)} exercise(s) have problems: "
+                          + ", ".join(r.id for r in failed))
+
+
+@cli.command()
+@click.argument("assignment_file", metavar="ASSIGNMENT",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with a student id column (name and email optional).")
+@click.option("--id-column", help="The roster's id column, if not one of the usual names.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write one sub-folder per student into, plus the answer key.")
+def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Path) -> None:
+    """Write one folder per student and an instructor answer key.
+
+    Each folder holds assignment.html, README.md, solution.py, answers.yaml and
+    .grader.yaml. The answer key is OUT/answer-key.html (and .json): keep it private.
+
+    Example:
+
+        grader generate hw1.yaml --roster roster.csv --out hw1-students
+    """
+    from .assignment import load_assignment, load_roster
+    from .generate import generate as run
+
+    assignment = load_assignment(assignment_file)
+    students = load_roster(roster, id_column)
+    with click.progressbar(length=len(students), label="Generating", file=sys.stderr,
+                           show_pos=True) as bar:
+        folders = run(assignment, students, out, progress=lambda _: bar.update(1))
+    click.echo(f"Wrote {len(folders)} student folders to {out}/ and the answer key to "
+               f"{out / 'answer-key.html'}")
+
+
+def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | None) -> None:
+    from .reports import render
+
+    text = render(result, fmt, color=output is None and fmt == "text" and sys.stdout.isatty())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{result.student}: {result.score:g}/{result.max_score:g} → {output}",
+                   err=True)
+    if fail_under is not None and 100 * result.fraction < fail_under:
+        raise GraderError(f"score {100 * result.fraction:.1f}% is below --fail-under "
+                          f"{fail_under:g}%")
+
+
+fail_under_option = click.option(
+    "--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
+    help="Exit 1 when the score is below this percentage (for CI).")
+
+
+@cli.command()
+@click.argument("submission", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--assignment", "assignment_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
+@click.option("--student", help="The student id (default: the submission folder's name).")
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json"]), help="Report format.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@fail_under_option
+def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str,
+          output: Path | None, fail_under: float | None) -> None:
+    """Grade one submission folder (answers.yaml and solution.py).
+
+    The variant comes from the assignment's salt and the student id, never from
+    the submission itself.
+
+    Example:
+
+        grader grade submissions/alice --assignment hw1.yaml --format json
+    """
+    from .assignment import load_assignment
+    from .grading import grade as run
+
+    assignment = load_assignment(assignment_file)
+    result = run(submission, assignment, student or submission.resolve().name)
+    _emit(result, fmt, output, fail_under)
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True,
+                                                        path_type=Path))
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json"]), help="Report format.")
+@fail_under_option
+def check(folder: Path, fmt: str, fail_under: float | None) -> None:
+    """Check your own work: grade this folder as the instructor will.
+
+    Run it in the folder you were given (it reads .grader.yaml there), as often as
+    you like.
+
+    Example:
+
+        grader check
+    """
+    from .assignment import assignment_from_metadata
+    from .grading import grade as run
+
+    assignment, student = assignment_from_metadata(folder)
+    result = run(folder, assignment, student)
+    _emit(result, fmt, None, fail_under)
+
+
+@cli.command()
+@click.option("--out", default="grader-demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to work in.")
+def demo(out: Path) -> None:
+    """Run the whole workflow on bundled sample data.
+
+    Writes OUT/assignment.yaml, OUT/roster.csv and OUT/students/<id>/ (the generated
+    folders, with OUT/students/answer-key.html), then says where everything is.
+
+    Example:
+
+        grader demo --out /tmp/demo
+    """
+    from .demo import run_demo
+
+    result = run_demo(out, progress=lambda sid: click.echo(f"  generated {sid}", err=True))
+    click.echo(f"Demo written to {result.out}/")
+    click.echo(f"  assignment   {result.assignment}")
+    click.echo(f"  roster       {result.roster}")
+    click.echo(f"  students     {result.students}/<id>/  (open assignment.html)")
+    click.echo(f"  answer key   {result.students / 'answer-key.html'}")
+
+
+def main() -> None:
+    cli(prog_name="grader")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""`grader validate`: prove that exercises work before students see them.
+
+For each exercise: the spec parses; over many seeds every variant draws within its
+constraints and renders; expected answers compute; reference functions exist, their
+cases generate and the reference runs on them. Problems are collected, not raised, so one
+run reports every broken exercise.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from . import views
+from .bank import Bank
+from .errors import GraderError
+from .spec import Spec
+from .variants import Variant, make_variant, variant_seed
+
+Check = Callable[[Bank, Variant], None]
+
+# Later stages (answer checking, function grading) add their proofs here.
+EXTRA_CHECKS: list[Check] = []
+
+
+@dataclass
+class Report:
+    id: str
+    seeds: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def validate(bank: Bank, ids: Iterable[str] | None = None, *, seeds: int = 30,
+             progress: Callable[[Report], None] | None = None) -> list[Report]:
+    reports = []
+    for exercise_id in (list(ids) if ids else bank.ids):
+        report = validate_one(bank, exercise_id, seeds=seeds)
+        reports.append(report)
+        if progress:
+            progress(report)
+    return reports
+
+
+def validate_one(bank: Bank, exercise_id: str, *, seeds: int = 30) -> Report:
+    report = Report(exercise_id)
+    try:
+        spec = bank.spec(exercise_id)
+        _check_references(bank, spec)
+    except GraderError as exc:
+        report.problems.append(str(exc))
+        return report
+    for i in range(seeds):
+        seed = variant_seed("validate", f"seed-{i}", exercise_id)
+        try:
+            variant = make_variant(spec, seed)
+            check_variant(bank, variant)
+            for check in EXTRA_CHECKS:
+                check(bank, variant)
+        except GraderError as exc:
+            report.problems.append(f"seed {seed}: {exc}")
+            break
+        report.seeds += 1
+    return report
+
+
+def _check_references(bank: Bank, spec: Spec) -> None:
+    functions = [p for p in spec.parts if p.kind == "function"]
+    if not functions:
+        return
+    module = bank.solution(spec.id)
+    path = bank.solution_path(spec.id)
+    for part in functions:
+        assert part.function is not None
+        for name in (part.function, f"cases_{part.function}",
+                     *(m.function for m in part.mistakes if m.function)):
+            if not callable(getattr(module, name, None)):
+                raise GraderError(f"{path}: defines no function '{name}' "
+                                  f"(needed by part '{part.id}')")
+
+
+def check_variant(bank: Bank, variant: Variant) -> None:
+    """Render every text and compute every expected answer of one variant."""
+    spec = variant.spec
+    views.exercise(variant, key=True)
+    for part in spec.parts:
+        for m in part.mistakes:
+            views.text(variant, m.feedback, f"parts.{part.id}.mistakes.feedback")
+        if part.kind == "numeric":
+            value = views.expected_value(variant, part)
+            if not isinstance(value, (int, float)) and not hasattr(value, "denominator") or \
+                    (isinstance(value, float) and math.isnan(value)):
+                raise GraderError(f"{spec.id}: part '{part.id}': the answer is not a number")
+        elif part.kind == "choice":
+            chosen = views.expected_value(variant, part)
+            if chosen not in views.options(variant, part):
+                raise GraderError(f"{spec.id}: part '{part.id}': answer '{chosen}' is not one "
+                                  "of the options")
+        elif part.kind == "function":
+            _run_reference(bank, variant, part.function or "")
+
+
+def reference_cases(bank: Bank, variant: Variant, function: str) -> list[dict[str, object]]:
+    """The inputs of a function part for this variant: fixed edge cases, then random ones."""
+    import numpy as np
+
+    module = bank.solution(variant.spec.id)
+    make_cases = getattr(module, f"cases_{function}")
+    rng = np.random.default_rng(variant.seed)
+    try:
+        cases = list(make_cases(rng, dict(variant.params)))
+    except Exception as exc:
+        raise GraderError(f"{bank.solution_path(variant.spec.id)}: cases_{function} failed: "
+                          f"{exc!r}") from None
+    if not cases or not all(isinstance(c, dict) for c in cases):
+        raise GraderError(f"{bank.solution_path(variant.spec.id)}: cases_{function} must "
+                          "yield at least one dict of keyword arguments")
+    return cases
+
+
+def _run_reference(bank: Bank, variant: Variant, function: str) -> None:
+    module = bank.solution(variant.spec.id)
+    reference = getattr(module, function)
+    signature = inspect.signature(reference)
+    for case in reference_cases(bank, variant, function):
+        try:
+            signature.bind(**case)
+            reference(**case)
+        except Exception as exc:
+            raise GraderError(f"{bank.solution_path(variant.spec.id)}: {function}({_short(case)}) "
+                              f"failed: {exc!r}") from None
+
+
+def _short(case: dict[str, object]) -> str:
+    text = ", ".join(f"{k}={v!r}" for k, v in case.items())
+    return text if len(text) < 120 else text[:117] + "..."

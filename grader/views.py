@@ -1,0 +1,106 @@
+"""A variant as people see it: prompts rendered with its values, options, expected answers.
+
+Shared by `preview`, `generate` (assignment pages, READMEs, answer keys) and the reports, so
+that every output shows the same text for the same variant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import expr, render
+from .spec import Part
+from .variants import Variant
+
+
+def context(variant: Variant) -> dict[str, Any]:
+    """What templates may use: every param and derived value."""
+    return dict(variant.values)
+
+
+def text(variant: Variant, template: str, key: str) -> str:
+    return render.render_template(template, context(variant), file=_file(variant), key=key)
+
+
+def _file(variant: Variant) -> str | None:
+    return str(variant.spec.path) if variant.spec.path else None
+
+
+def options(variant: Variant, part: Part) -> list[str]:
+    return [text(variant, o, f"parts.{part.id}.options") if "{" in o else o
+            for o in part.options]
+
+
+def expected_value(variant: Variant, part: Part) -> Any:
+    """numeric: the exact or float value; choice: the option text; symbolic: the Expr."""
+    assert part.answer is not None
+    if part.kind == "numeric":
+        return expr.parse(part.answer, variant.spec.names).evaluate(variant.values)
+    if part.kind == "choice":
+        chosen = text(variant, part.answer, f"parts.{part.id}.answer").strip()
+        for option in options(variant, part):
+            if option.casefold() == chosen.casefold():
+                return option
+        return chosen
+    return expr.parse(part.answer, [*variant.spec.names, *(s.name for s in part.symbols)])
+
+
+def expected_text(variant: Variant, part: Part) -> str:
+    """The expected answer as a short string for keys and reports."""
+    if part.kind == "function":
+        return f"the reference {part.function}() in solutions/{variant.spec.id}.py"
+    value = expected_value(variant, part)
+    if part.kind == "numeric":
+        return render.template_env().filters["num"](value, 6) if isinstance(value, float) \
+            else render.template_env().filters["frac"](value)
+    if part.kind == "symbolic":
+        return substituted(variant, part, value)
+    return str(value)
+
+
+def substituted(variant: Variant, part: Part, value: expr.Expr) -> str:
+    """A symbolic answer with the variant's parameter values written in."""
+    if not (value.names & set(variant.spec.names)):
+        return value.text
+    try:
+        import sympy
+
+        symbols = {s.name: sympy.Symbol(s.name) for s in part.symbols}
+        for name in variant.spec.names:
+            raw = variant.values[name]
+            symbols[name] = sympy.nsimplify(raw) if not isinstance(raw, str) else sympy.Symbol(name)
+        return str(value.to_sympy(symbols)).replace("**", "^")
+    except Exception:  # a display nicety only; the raw text is still right
+        return value.text
+
+
+def exercise(variant: Variant, *, points_scale: float = 1.0, key: bool = False) -> dict[str, Any]:
+    """The context that the page templates and the Markdown README take for one exercise."""
+    spec = variant.spec
+    parts = []
+    for part in spec.parts:
+        item: dict[str, Any] = {
+            "id": part.id, "kind": part.kind, "points": part.points * points_scale,
+            "prompt": text(variant, part.prompt, f"parts.{part.id}.prompt") if part.prompt else "",
+            "options": options(variant, part) if part.kind == "choice" else None,
+            "signature": part.signature, "function": part.function,
+            "symbols": [{"name": s.name, "meaning": s.meaning} for s in part.symbols] or None,
+        }
+        if key:
+            item["answer"] = expected_text(variant, part)
+        parts.append(item)
+    view: dict[str, Any] = {
+        "id": spec.id, "title": spec.title, "points": spec.points * points_scale,
+        "prompt": text(variant, spec.prompt, "prompt"), "parts": parts,
+    }
+    if key:
+        view["params"] = {k: _show(v) for k, v in variant.params.items()}
+        view["solution"] = text(variant, spec.solution, "solution") if spec.solution else ""
+        view["seed"] = variant.seed
+    return view
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return str(render.template_env().filters["num"](value))
+    return str(value)

@@ -1,0 +1,55 @@
+"""Shared fixtures: the repository's bank and small banks written on the fly."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from grader.bank import Bank
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """\
+id: {id}
+title: A tiny exercise
+topic: {topic}
+params:
+  p: {{uniform: [0.1, 0.9], digits: 2}}
+prompt: Let $p = {{{{ p }}}}$.
+parts:
+  - id: half
+    kind: numeric
+    points: 1
+    answer: p / 2
+"""
+
+
+@pytest.fixture(scope="session")
+def bank() -> Bank:
+    return Bank(ROOT)
+
+
+@pytest.fixture
+def make_bank(tmp_path: Path) -> Callable[..., Path]:
+    """Write specs (id → YAML text) and solutions (id → Python) into a fresh bank."""
+
+    def write(specs: dict[str, str], solutions: dict[str, str] | None = None) -> Path:
+        for exercise_id, text in specs.items():
+            path = tmp_path / "exercises" / f"{exercise_id}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        for exercise_id, text in (solutions or {}).items():
+            path = tmp_path / "solutions" / f"{exercise_id}.py"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        (tmp_path / "exercises").mkdir(exist_ok=True)
+        return tmp_path
+
+    return write
+
+
+def minimal_spec(exercise_id: str = "bayes/tiny") -> str:
+    return MINIMAL.format(id=exercise_id, topic=exercise_id.split("/")[0])

@@ -1,0 +1,72 @@
+"""The CLI: every command has help, user errors are one line with exit 1, demo works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+
+
+def commands() -> list[str]:
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", commands())
+def test_every_command_has_help_with_an_example(name: str) -> None:
+    command = cli.commands[name]
+    assert isinstance(command, click.Command)
+    result = CliRunner().invoke(cli, [name, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert command.help and len(command.help.splitlines()[0]) > 10
+
+
+def test_list_shows_the_bank() -> None:
+    result = CliRunner().invoke(cli, ["list"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "bayes/medical-test" in result.output
+    assert "function,numeric,symbolic" in result.output.replace("choice,", "")
+
+
+def test_preview_is_reproducible_and_differs_per_student() -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["preview", "bayes/medical-test", "--student", "alice", "--answers"])
+    again = runner.invoke(cli, ["preview", "bayes/medical-test", "--student", "alice", "--answers"])
+    other = runner.invoke(cli, ["preview", "bayes/medical-test", "--student", "bob"])
+    assert first.exit_code == 0, first.output
+    assert first.output == again.output
+    assert "answer:" in first.output and "answer:" not in other.output
+    assert first.output.split("\n", 3)[2] != other.output.split("\n", 3)[2]
+
+
+def test_unknown_exercise_is_one_line() -> None:
+    result = CliRunner().invoke(cli, ["preview", "bayes/medical-tset"])
+    assert result.exit_code == 1
+    assert "did you mean 'bayes/medical-test'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_usage_error_exits_2() -> None:
+    result = CliRunner().invoke(cli, ["preview", "bayes/medical-test", "--student", "a",
+                                      "--seed", "3"])
+    assert result.exit_code == 2
+
+
+def test_validate_whole_bank() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--seeds", "5"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "FAIL" not in result.output
+
+
+def test_demo_from_another_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo", "--out", "d"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for student in ("ada", "bayes", "carl", "emmy", "mallory"):
+        assert (tmp_path / "d" / "students" / student / "assignment.html").is_file()
+    assert (tmp_path / "d" / "students" / "answer-key.html").is_file()
+    assert (tmp_path / "d" / "assignment.yaml").is_file()

@@ -1,0 +1,103 @@
+"""`grader generate`: per-student folders with everything a student needs, and the key."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from grader.cli import cli
+
+from .conftest import ROOT
+
+ASSIGNMENT = """\
+name: hw1
+title: "Homework 1"
+salt: fall-2026
+exercises:
+  - bayes/medical-test
+  - {id: mle/bernoulli, points: 6}
+  - nll/nll-loss
+"""
+
+
+def run_generate(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hw1.yaml").write_text(ASSIGNMENT)
+    (tmp_path / "roster.csv").write_text("id,name\nalice,Alice\nbob,Bob\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["generate", str(tmp_path / "hw1.yaml"), "--roster",
+                                      str(tmp_path / "roster.csv"), "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_student_folders_have_every_file(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    for student in ("alice", "bob"):
+        folder = out / student
+        names = {p.name for p in folder.iterdir()}
+        assert {"assignment.html", "README.md", "solution.py", "answers.yaml",
+                ".grader.yaml"} <= names
+    assert (out / "answer-key.html").is_file()
+    key = json.loads((out / "answer-key.json").read_text())
+    assert [s["student"] for s in key["students"]] == ["alice", "bob"]
+
+
+def test_solution_stub_is_valid_python_with_the_signatures(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    source = (out / "alice" / "solution.py").read_text()
+    tree = ast.parse(source)
+    functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+    assert set(functions) == {"posterior_prob", "bernoulli_mle", "nll_loss"}
+    args = [a.arg for a in functions["nll_loss"].args.args]
+    assert args == ["log_probs", "target", "weight", "ignore_index", "reduction"]
+    assert ast.get_docstring(functions["posterior_prob"])
+
+
+def test_answers_stub_lists_every_part_as_text(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    text = (out / "alice" / "answers.yaml").read_text()
+    data = yaml.load(text, Loader=yaml.BaseLoader)
+    assert set(data) == {"bayes/medical-test", "mle/bernoulli", "nll/nll-loss"}
+    assert set(data["bayes/medical-test"]) == {"evidence", "posterior", "formula", "likely"}
+    assert all(v == "" for v in data["bayes/medical-test"].values())
+    assert "# A person tests positive. What is $P(D \\mid +)$? (numeric, 4 points)" in text
+
+
+def test_metadata_lets_check_regrade(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    meta = yaml.safe_load((out / "bob" / ".grader.yaml").read_text())
+    assert meta["student"] == "bob"
+    assert meta["assignment"]["salt"] == "fall-2026"
+    assert meta["assignment"]["exercises"][1] == {"id": "mle/bernoulli", "points": 6}
+
+
+def test_students_get_different_variants_and_regeneration_is_identical(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    alice = (out / "alice" / "README.md").read_text()
+    bob = (out / "bob" / "README.md").read_text()
+    assert alice != bob
+    again = run_generate(tmp_path / "again")
+    assert (again / "alice" / "README.md").read_text() == alice
+    assert (again / "answer-key.json").read_text() == (out / "answer-key.json").read_text()
+
+
+def test_html_page_is_self_contained(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    html = (out / "alice" / "assignment.html").read_text()
+    assert "<math" in html
+    assert "<script" not in html
+    assert "http://" not in html and "https://" not in html
+    assert "{{" not in html
+
+
+def test_readme_keeps_latex_for_github(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    readme = (out / "alice" / "README.md").read_text()
+    assert "$P(D \\mid +)$" in readme
+    assert "alice" in readme
