@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from . import views
 from .bank import Bank
 from .errors import GraderError
-from .spec import Spec
+from .spec import Part, Spec
 from .variants import Variant, make_variant, variant_seed
 
 Check = Callable[[Bank, Variant], None]
@@ -103,6 +103,44 @@ def check_variant(bank: Bank, variant: Variant) -> None:
                                   "of the options")
         elif part.kind == "function":
             _run_reference(bank, variant, part.function or "")
+    prove_answers(variant)
+
+
+def prove_answers(variant: Variant) -> None:
+    """The reference answer earns full marks; each mistake earns exactly what it declares."""
+    from .checkers import check_answer
+
+    for part in variant.spec.parts:
+        if part.kind == "function":
+            continue
+        where = f"{variant.spec.id}: part '{part.id}'"
+        outcome = check_answer(variant, part, _answer_text(variant, part, part.answer or ""))
+        if outcome.status != "correct":
+            raise GraderError(f"{where}: the reference answer is graded {outcome.status} "
+                              f"({outcome.feedback})")
+        for mistake in part.mistakes:
+            if mistake.answer is None:
+                continue
+            outcome = check_answer(variant, part, _answer_text(variant, part, mistake.answer))
+            if outcome.status == "correct":
+                continue   # this variant happens to make the mistake harmless
+            if outcome.note != mistake.note or outcome.credit != mistake.credit:
+                raise GraderError(
+                    f"{where}: mistake '{mistake.note}' is graded as note={outcome.note!r}, "
+                    f"credit={outcome.credit:g} instead of credit={mistake.credit:g} "
+                    "(does an earlier mistake give the same answer?)")
+
+
+def _answer_text(variant: Variant, part: Part, answer: str) -> str:
+    """What a student would type for `answer`: a number, the formula, or the option."""
+    if part.kind == "numeric":
+        from . import expr
+
+        value = expr.parse(answer, variant.spec.names).evaluate(variant.values)
+        return repr(float(value))
+    if part.kind == "choice" and "{" in answer:
+        return views.text(variant, answer, f"parts.{part.id}.answer")
+    return answer
 
 
 def reference_cases(bank: Bank, variant: Variant, function: str) -> list[dict[str, object]]:
