@@ -280,8 +280,9 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
 def demo(out: Path) -> None:
     """Run the whole workflow on bundled sample data.
 
-    Writes OUT/assignment.yaml, OUT/roster.csv and OUT/students/<id>/ (the generated
-    folders, with OUT/students/answer-key.html), then says where everything is.
+    Writes OUT/assignment.yaml and OUT/roster.csv, generates OUT/students/<id>/ (with the
+    answer key), writes sample hand-ins to OUT/submissions/<id>/ (full marks, typical
+    mistakes, a hostile one), grades them into OUT/report/, and says where everything is.
 
     Example:
 
@@ -289,12 +290,16 @@ def demo(out: Path) -> None:
     """
     from .demo import run_demo
 
-    result = run_demo(out, progress=lambda sid: click.echo(f"  generated {sid}", err=True))
+    result = run_demo(out, progress=lambda line: click.echo(f"  {line}", err=True))
     click.echo(f"Demo written to {result.out}/")
     click.echo(f"  assignment   {result.assignment}")
     click.echo(f"  roster       {result.roster}")
     click.echo(f"  students     {result.students}/<id>/  (open assignment.html)")
     click.echo(f"  answer key   {result.students / 'answer-key.html'}")
+    click.echo(f"  hand-ins     {result.submissions}/<id>/")
+    click.echo(f"  reports      {result.report}/<id>.txt and .json")
+    for r in result.results:
+        click.echo(f"    {r.student:<10} {r.score:6.2f} / {r.max_score:g}")
 
 
 def main() -> None:

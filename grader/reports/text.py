@@ -1,0 +1,41 @@
+"""A per-part table for the terminal, with feedback under each part that lost points."""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..result import Result
+
+MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗", "invalid": "?", "error": "!",
+         "timeout": "⏱", "missing": "·"}
+COLORS = {"correct": "\033[32m", "partial": "\033[33m", "incorrect": "\033[31m",
+          "invalid": "\033[35m", "error": "\033[31m", "timeout": "\033[31m", "missing": "\033[90m"}
+RESET = "\033[0m"
+
+
+def points(x: float) -> str:
+    """Points for people: at most two decimals, no trailing zeros."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def render_text(result: Result, *, color: bool = False) -> str:
+    lines = [f"{result.assignment} · {result.student}", ""]
+    width = max((len(p.id) for _, p in result.parts()), default=4) + 2
+    for exercise in result.exercises:
+        lines.append(f"{exercise.id}  {points(exercise.score)}/{points(exercise.max_score)}")
+        for part in exercise.parts:
+            mark = MARKS[part.status]
+            status = part.status
+            if color:
+                status = f"{COLORS[part.status]}{status}{RESET}"
+                mark = f"{COLORS[part.status]}{mark}{RESET}"
+            score = f"{points(part.score)}/{points(part.max_score)}"
+            lines.append(f"  {mark} {part.id.ljust(width)}{score.rjust(13)}  {status}")
+            if part.status != "correct" and part.feedback:
+                for chunk in part.feedback.splitlines():
+                    lines += textwrap.wrap(chunk, 88, initial_indent="      ",
+                                           subsequent_indent="      ") or [""]
+        lines.append("")
+    pct = 100 * result.fraction
+    lines.append(f"Score: {points(result.score)} / {points(result.max_score)} ({pct:.0f}%)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,128 @@
+"""Sample hand-ins for the demo and the tests: full marks, typical mistakes, hostile.
+
+They are written from the assignment itself (each student's own variant), so the demo
+shows every status the grader can give without any hand-written data going stale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from . import expr, views
+from .assignment import Assignment
+from .generate import _write
+from .spec import Part
+from .variants import Variant
+
+Style = Literal["perfect", "mistakes", "hostile"]
+
+HOSTILE_ANSWERS = [
+    "__import__('os').system('touch /tmp/grader-pwned')",
+    "().__class__.__bases__[0].__subclasses__()",
+    "9**9**9**9",
+    "lambda: 1",
+    "(" * 300 + "1" + ")" * 300,
+]
+
+HOSTILE_SOLUTION = '''\
+"""A hostile hand-in: every trick should cost its own part only, and change nothing."""
+
+import os
+
+import numpy as np
+
+print('{"status": "ok", "value": 1.0}')       # a forged result on stdout
+
+
+class Liar(float):
+    """Claims to equal everything."""
+
+    def __eq__(self, other):
+        return True
+
+    def __sub__(self, other):
+        return Liar(0.0)
+
+    def __abs__(self):
+        return Liar(0.0)
+
+
+def posterior_prob(prevalence, sensitivity, fpr):
+    os.system("touch /tmp/grader-pwned")      # refused by the sandbox
+    return Liar(0.5)
+
+
+def bernoulli_mle(data):
+    while True:                               # a timeout
+        pass
+
+
+def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+    return [1] * 10**9                        # a memory blow-up
+
+
+def kl_divergence(p, q):
+    raise SystemExit(3)                       # exits the process in the call
+'''
+
+
+def write_submission(assignment: Assignment, student: str, folder: Path, style: Style) -> None:
+    """Write answers.yaml and solution.py of one sample hand-in."""
+    folder.mkdir(parents=True, exist_ok=True)
+    variants = assignment.variants(student)
+    lines = [f"# sample hand-in ({style}) of {student}"]
+    for n, variant in enumerate(variants):
+        parts = [p for p in variant.spec.parts if p.kind != "function"]
+        if not parts:
+            continue
+        lines.append(f"{variant.id}:")
+        for i, part in enumerate(parts):
+            if style == "hostile":
+                answer = HOSTILE_ANSWERS[(n + i) % len(HOSTILE_ANSWERS)]
+            else:
+                answer = _answer(variant, part, mistaken=style == "mistakes")
+            lines.append(f"  {part.id}: {_quote(answer)}")
+    _write(folder / "answers.yaml", "\n".join(lines) + "\n")
+    if style == "hostile":
+        _write(folder / "solution.py", HOSTILE_SOLUTION)
+    else:
+        _write(folder / "solution.py", _solution(assignment, variants, mistaken=style == "mistakes"))
+
+
+def _answer(variant: Variant, part: Part, *, mistaken: bool) -> str:
+    answer = part.answer or ""
+    if mistaken and part.mistakes and part.mistakes[0].answer is not None:
+        answer = part.mistakes[0].answer
+    if part.kind == "numeric":
+        value = expr.parse(answer, variant.spec.names).evaluate(variant.values)
+        return f"{float(value):.6g}"
+    if part.kind == "choice":
+        return views.text(variant, answer, part.id) if "{" in answer else answer
+    return answer
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _solution(assignment: Assignment, variants: list[Variant], *, mistaken: bool) -> str:
+    """The reference implementations (or the first listed wrong ones), each from its file."""
+    lines = ['"""Sample hand-in: implementations taken from the reference solutions."""', "",
+             "",
+             "def _load(source):",
+             "    namespace = {'__name__': 'reference'}",
+             "    exec(compile(source, 'reference.py', 'exec'), namespace)",
+             "    return namespace", ""]
+    for n, variant in enumerate(variants):
+        functions = [p for p in variant.spec.parts if p.kind == "function"]
+        if not functions:
+            continue
+        source = assignment.bank.solution_path(variant.id).read_text(encoding="utf-8")
+        lines.append(f"_m{n} = _load({source!r})")
+        for part in functions:
+            name = part.function
+            wrong = next((m.function for m in part.mistakes if m.function), None)
+            lines.append(f"{part.function} = _m{n}[{(wrong if mistaken and wrong else name)!r}]")
+        lines.append("")
+    return "\n".join(lines) + "\n"

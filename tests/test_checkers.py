@@ -1,0 +1,191 @@
+"""Answer checking: a table of accepted, rejected and unreadable answers for each kind.
+
+Expected values come from the variant's parameters computed here, independently of the
+spec's `derived` expressions, so a wrong spec formula would fail these tests.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+from grader.bank import Bank
+from grader.checkers import check_answer
+from grader.variants import Variant, make_variant, variant_seed
+
+
+@pytest.fixture(scope="module")
+def medical(bank: Bank) -> Variant:
+    spec = bank.spec("bayes/medical-test")
+    return make_variant(spec, variant_seed("t", "alice", spec.id))
+
+
+@pytest.fixture(scope="module")
+def bernoulli(bank: Bank) -> Variant:
+    spec = bank.spec("mle/bernoulli")
+    return make_variant(spec, variant_seed("t", "alice", spec.id))
+
+
+def posterior(v: Variant) -> float:
+    p, s, f = v.values["prevalence"], v.values["sensitivity"], v.values["fpr"]
+    return s * p / (s * p + f * (1 - p))
+
+
+def check(v: Variant, part_id: str, text: str | None):
+    return check_answer(v, v.spec.part(part_id), text)
+
+
+# (text builder from the variant, expected status, expected note or None)
+NUMERIC = [
+    (lambda v: repr(posterior(v)), "correct", None),
+    (lambda v: f"{posterior(v):.4f}", "correct", None),                 # within 1% relative
+    (lambda v: f"{100 * posterior(v):.3f}%", "correct", None),
+    (lambda v: f"{posterior(v) * 1.05:.6f}", "incorrect", None),        # 5% off
+    (lambda v: "{s}*{p}/({s}*{p}+{f}*(1-{p}))".format(
+        s=v.values["sensitivity"], p=v.values["prevalence"], f=v.values["fpr"]), "correct", None),
+    (lambda v: "{s}·{p}/({s}×{p}+{f}·(1−{p}))".format(
+        s=v.values["sensitivity"], p=v.values["prevalence"], f=v.values["fpr"]), "correct", None),
+    (lambda v: str(v.values["sensitivity"]), "incorrect", "inverse-confusion"),
+    (lambda v: f"{100 * v.values['sensitivity']:g}%", "incorrect", "inverse-confusion"),
+    (lambda v: repr(v.values["sensitivity"] / (v.values["sensitivity"] + v.values["fpr"])),
+     "incorrect", "base-rate-neglect"),
+    (lambda v: "0.5", "incorrect", None),
+    (lambda v: "", "missing", None),
+    (lambda v: "   ", "missing", None),
+    (lambda v: None, "missing", None),
+    (lambda v: "p", "invalid", None),
+    (lambda v: "0.3.4", "invalid", None),
+    (lambda v: "1/0", "invalid", None),
+    (lambda v: "__import__('os').system('echo hi')", "invalid", None),
+    (lambda v: "().__class__.__bases__[0].__subclasses__()", "invalid", None),
+    (lambda v: "lambda: 0", "invalid", None),
+    (lambda v: "9**9**9**9", "invalid", None),
+    (lambda v: "(" * 400 + "1" + ")" * 400, "invalid", None),
+    (lambda v: "1" * 5000, "invalid", None),
+    (lambda v: "((0.1)", "invalid", None),
+    (lambda v: "[0.1]", "invalid", None),
+    (lambda v: "'0.1'", "invalid", None),
+    (lambda v: "0.1 if 1 else 2", "invalid", None),
+    (lambda v: "x.y.z", "invalid", None),
+    (lambda v: "open('/etc/passwd')", "invalid", None),
+    (lambda v: "exp(1000000)", "invalid", None),
+    (lambda v: "1 < 2", "invalid", None),
+]
+
+
+@pytest.mark.parametrize(("build", "status", "note"), NUMERIC,
+                         ids=[f"numeric-{i}" for i in range(len(NUMERIC))])
+def test_numeric_posterior(medical: Variant, build, status: str, note: str | None) -> None:
+    text = build(medical)
+    start = time.perf_counter()
+    outcome = check(medical, "posterior", text)
+    assert time.perf_counter() - start < 1.0
+    assert outcome.status == status, outcome.feedback
+    assert outcome.note == note
+    assert outcome.credit == (1.0 if status == "correct" else 0.0)
+    if status == "invalid":
+        assert outcome.feedback.startswith("Could not read this number")
+
+
+def test_partial_credit_for_a_listed_mistake(medical: Variant) -> None:
+    v = medical.values
+    outcome = check(medical, "evidence", repr(v["sensitivity"] * v["prevalence"]))
+    assert (outcome.status, outcome.credit, outcome.note) == ("partial", 0.25,
+                                                             "forgot-false-positives")
+    assert "$P(+ \\cap D)$" in outcome.feedback
+
+
+def test_fraction_answer(bank: Bank) -> None:
+    spec = bank.spec("events/independence")
+    v = make_variant(spec, variant_seed("t", "bob", spec.id))
+    a, b = v.values["a"], v.values["b"]
+    assert check(v, "conditional", f"{a}/{a + b}").status == "correct"
+    assert check(v, "conditional", f"{a}/{a + v.values['c']}").note == "inverse-confusion"
+    n = a + b + v.values["c"] + v.values["d"]
+    assert check(v, "joint", f"{a}/{n}").status == "correct"
+    assert check(v, "joint", f"({a}+{b})/{n} * ({a}+{v.values['c']})/{n}").note == \
+        "assumed-independence"
+
+
+SYMBOLIC = [
+    ("s*p / (s*p + f*(1 - p))", "correct", None),
+    ("p*s/(p*s+f-f*p)", "correct", None),
+    ("1/(1 + f*(1-p)/(s*p))", "correct", None),
+    ("s p/(s p + f (1-p))", "invalid", None),
+    ("(s*p)/(s*p+f*(1-p)) + 0.001", "incorrect", None),               # numerically close: wrong
+    ("s*p/(s*p + f*(1 + p))", "incorrect", None),
+    ("s/(s+f)", "incorrect", "base-rate-neglect"),
+    ("s*q/(s*q + f*(1-q))", "invalid", None),
+    ("s^1*p^1/(s*p+f*(1-p))", "correct", None),
+    ("exp(log(s*p)) / (s*p + f*(1-p))", "correct", None),
+    ("s*p/(s*p + f*(1-p)) * (p/p)", "correct", None),
+    ("s*p/(s*p+f*(1-p))**2", "incorrect", None),
+    ("p.__class__", "invalid", None),
+    ("sqrt(-1 - p)", "incorrect", None),                                # nowhere defined
+]
+
+
+@pytest.mark.parametrize(("text", "status", "note"), SYMBOLIC)
+def test_symbolic_formula(medical: Variant, text: str, status: str, note: str | None) -> None:
+    outcome = check(medical, "formula", text)
+    assert outcome.status == status, outcome.feedback
+    assert outcome.note == note
+
+
+def test_symbolic_unknown_symbol_lists_the_allowed(medical: Variant) -> None:
+    outcome = check(medical, "formula", "s*q")
+    assert "unknown name 'q'" in outcome.feedback
+    for name in ("p", "s", "f"):
+        assert name in outcome.feedback
+
+
+def test_symbolic_nowhere_defined_says_why(medical: Variant) -> None:
+    outcome = check(medical, "formula", "log(-1 - p)")
+    assert outcome.status == "incorrect"
+    assert "not defined anywhere on the domain" in outcome.feedback
+
+
+LOGLIK = [
+    ("{k}*log(theta) + {m}*log(1-theta)", "correct", None, 1.0),
+    ("log(theta^{k} * (1-theta)^{m})", "correct", None, 1.0),
+    ("{k}*ln(theta) + {m}*ln(1 - theta)", "correct", None, 1.0),
+    ("theta^{k}*(1-theta)^{m}", "partial", "likelihood-not-log", 0.33),
+    ("-{k}*log(theta) - {m}*log(1-theta)", "partial", "sign-error", 0.5),
+    ("{k}*log(theta) + {m}*log(theta)", "incorrect", None, 0.0),
+    ("k*log(theta) + (n-k)*log(1-theta)", "correct", None, 1.0),   # the variant's names work too
+]
+
+
+@pytest.mark.parametrize(("template", "status", "note", "credit"), LOGLIK)
+def test_loglikelihood_formula(bernoulli: Variant, template: str, status: str,
+                               note: str | None, credit: float) -> None:
+    k, n = bernoulli.values["k"], bernoulli.values["n"]
+    outcome = check(bernoulli, "loglik", template.format(k=k, m=n - k))
+    assert (outcome.status, outcome.note, outcome.credit) == (status, note, credit), outcome.feedback
+
+
+CHOICE = [
+    ("no", "correct", None), ("No", "correct", None), ("  NO ", "correct", None),
+    ("2", "correct", None), ("yes", "incorrect", "inverse-confusion"), ("1", "incorrect",
+                                                                       "inverse-confusion"),
+    ("maybe", "invalid", None), ("3", "invalid", None), ("", "missing", None),
+]
+
+
+@pytest.mark.parametrize(("text", "status", "note"), CHOICE)
+def test_choice(medical: Variant, text: str, status: str, note: str | None) -> None:
+    outcome = check(medical, "likely", text)
+    assert (outcome.status, outcome.note) == (status, note)
+
+
+def test_numeric_infinity_and_tolerance_edges(bank: Bank) -> None:
+    from grader.checkers.common import close
+    from grader.spec import Tolerance
+
+    tol = Tolerance(rel=0.01, abs=1e-8)
+    assert close(math.inf, math.inf, tol) and not close(1e308, math.inf, tol)
+    assert close(0.0, 5e-9, tol) and not close(0.0, 2e-8, tol)
+    assert close(101.0, 100.0, tol) and not close(101.1, 100.0, tol)
+    assert not close(math.nan, math.nan, tol)

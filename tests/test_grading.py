@@ -1,0 +1,171 @@
+"""Grading whole submissions: DESIGN's result schema, statuses, and damage kept to one part."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grader.assignment import Assignment, load_assignment
+from grader.cli import cli
+from grader.grading import grade
+from grader.samples import write_submission
+
+from .conftest import ROOT
+
+DEMO = ROOT / "grader" / "demo" / "assignment.yaml"
+
+
+@pytest.fixture(scope="module")
+def assignment() -> Assignment:
+    return load_assignment(DEMO)
+
+
+def statuses(result) -> dict[tuple[str, str], str]:
+    return {(e.id, p.id): p.status for e, p in result.parts()}
+
+
+def test_perfect_submission_earns_full_marks(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    result = grade(tmp_path, assignment, "ada")
+    assert set(statuses(result).values()) == {"correct"}
+    assert result.score == result.max_score == pytest.approx(assignment.max_score)
+
+
+def test_result_json_is_designs_schema(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "bayes", tmp_path, "mistakes")
+    data = grade(tmp_path, assignment, "bayes").to_dict()
+    assert list(data) == ["schema", "assignment", "student", "score", "max_score", "exercises",
+                          "grader_version"]
+    assert data["schema"] == "grader.result/1"
+    assert (data["assignment"], data["student"]) == ("demo-hw1", "bayes")
+    exercise = data["exercises"][1]
+    assert list(exercise) == ["id", "score", "max_score", "parts"]
+    part = exercise["parts"][1]
+    assert list(part) == ["id", "kind", "score", "max_score", "status", "note", "feedback",
+                          "given", "expected"]
+    assert (part["id"], part["status"], part["note"]) == ("posterior", "incorrect",
+                                                         "inverse-confusion")
+    assert part["given"] is not None and part["expected"] is not None
+    assert data["score"] == pytest.approx(sum(e["score"] for e in data["exercises"]))
+    json.dumps(data)   # plain data all the way down
+
+
+def test_mistakes_get_notes_and_partial_credit(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "bayes", tmp_path, "mistakes")
+    result = grade(tmp_path, assignment, "bayes")
+    parts = {(e.id, p.id): p for e, p in result.parts()}
+    assert parts["bayes/medical-test", "evidence"].status == "partial"
+    assert parts["bayes/medical-test", "evidence"].score == pytest.approx(0.5)
+    assert parts["bayes/medical-test", "code"].note == "inverse-confusion"
+    assert parts["nll/nll-loss", "code"].note == "weighted-divided-by-n"
+    assert parts["information/kl-divergence", "code"].note == "kl-direction"
+
+
+def test_hostile_submission_costs_only_its_parts(assignment: Assignment, tmp_path: Path) -> None:
+    marker = Path("/tmp/grader-pwned")
+    marker.unlink(missing_ok=True)
+    write_submission(assignment, "mallory", tmp_path, "hostile")
+    start = time.perf_counter()
+    result = grade(tmp_path, assignment, "mallory")
+    elapsed = time.perf_counter() - start
+    got = statuses(result)
+    assert result.score == 0
+    assert got["bayes/medical-test", "code"] == "error"           # os.system refused
+    assert got["mle/bernoulli", "code"] == "timeout"
+    assert got["nll/nll-loss", "code"] == "error"                 # memory blow-up
+    assert got["information/kl-divergence", "code"] == "error"    # SystemExit in the call
+    assert {s for (_, p), s in got.items() if p != "code"} == {"invalid"}
+    assert not marker.exists()
+    assert elapsed < 20
+
+
+def test_liar_float_earns_nothing(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    (tmp_path / "solution.py").write_text(
+        "class Liar(float):\n    def __eq__(self, o): return True\n"
+        "    def __sub__(self, o): return Liar(0)\n    def __abs__(self): return Liar(0)\n"
+        "def posterior_prob(prevalence, sensitivity, fpr):\n    return Liar(0.123)\n")
+    result = grade(tmp_path, assignment, "ada")
+    parts = {(e.id, p.id): p for e, p in result.parts()}
+    assert parts["bayes/medical-test", "code"].status == "error"
+    assert parts["bayes/medical-test", "code"].score == 0
+    assert parts["mle/bernoulli", "code"].status == "missing"
+    assert parts["bayes/medical-test", "posterior"].status == "correct"
+
+
+def test_broken_answers_file_is_invalid_with_its_line(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    text = (tmp_path / "answers.yaml").read_text().splitlines()
+    text[3] = "  conditional: [0.5"
+    (tmp_path / "answers.yaml").write_text("\n".join(text) + "\n")
+    result = grade(tmp_path, assignment, "ada")
+    part = next(p for e, p in result.parts() if p.id == "joint")
+    assert part.status == "invalid"
+    assert "answers.yaml (line" in part.feedback
+    code = next(p for e, p in result.parts() if e.id == "mle/bernoulli" and p.id == "code")
+    assert code.status == "correct"                  # code is still graded
+
+
+def test_empty_folder_is_all_missing(assignment: Assignment, tmp_path: Path) -> None:
+    result = grade(tmp_path, assignment, "ada")
+    assert set(statuses(result).values()) == {"missing"}
+    assert result.score == 0
+
+
+def test_answers_are_read_as_text(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    text = (tmp_path / "answers.yaml").read_text().replace("independent: 'no'", "independent: no")
+    (tmp_path / "answers.yaml").write_text(text)
+    result = grade(tmp_path, assignment, "ada")
+    part = next(p for e, p in result.parts() if p.id == "independent")
+    assert (part.given, part.status) == ("no", "correct")
+
+
+def test_cli_grade_json_and_fail_under(assignment: Assignment, tmp_path: Path) -> None:
+    sub = tmp_path / "bayes"
+    write_submission(assignment, "bayes", sub, "mistakes")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["grade", str(sub), "--assignment", str(DEMO), "--format", "json"],
+                        catch_exceptions=False)
+    assert out.exit_code == 0
+    data = json.loads(out.output)
+    assert data["student"] == "bayes" and data["score"] < data["max_score"]
+    low = runner.invoke(cli, ["grade", str(sub), "--assignment", str(DEMO), "--fail-under", "50"])
+    assert low.exit_code == 1
+    assert "below --fail-under 50%" in low.output
+
+
+def test_grade_uses_the_roster_id_not_the_submission(assignment: Assignment, tmp_path: Path) -> None:
+    sub = tmp_path / "whatever"
+    write_submission(assignment, "ada", sub, "perfect")
+    (sub / ".grader.yaml").write_text(yaml.safe_dump({"student": "bayes"}))
+    out = CliRunner().invoke(cli, ["grade", str(sub), "--assignment", str(DEMO), "--student",
+                                   "ada", "--format", "json"], catch_exceptions=False)
+    assert json.loads(out.output)["score"] == pytest.approx(assignment.max_score)
+
+
+def test_check_regrades_offline_from_metadata(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d")], catch_exceptions=False)
+    assert result.exit_code == 0
+    monkeypatch.chdir(tmp_path / "d" / "submissions" / "ada")
+    checked = runner.invoke(cli, ["check"], catch_exceptions=False)
+    assert checked.exit_code == 0
+    assert "Score: 45 / 45 (100%)" in checked.output
+    monkeypatch.chdir(tmp_path / "d" / "students" / "emmy")
+    fresh = runner.invoke(cli, ["check", "--fail-under", "10"])
+    assert fresh.exit_code == 1
+    assert "missing" in fresh.output
+
+
+def test_check_outside_a_generated_folder_is_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no .grader.yaml here" in result.output
+    assert "Traceback" not in result.output
