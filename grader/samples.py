@@ -11,6 +11,7 @@ from typing import Literal
 
 from . import expr, views
 from .assignment import Assignment
+from .bank import Bank
 from .generate import _write
 from .spec import Part
 from .variants import Variant
@@ -106,23 +107,36 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _solution(assignment: Assignment, variants: list[Variant], *, mistaken: bool) -> str:
-    """The reference implementations (or the first listed wrong ones), each from its file."""
+def solution_source(bank: Bank, picks: list[tuple[str, dict[str, str]]]) -> str:
+    """A solution.py whose functions are taken from reference files.
+
+    `picks` lists (exercise id, {student function name: name in the reference file}); each
+    reference file is executed in a namespace of its own, so their helpers cannot clash.
+    """
     lines = ['"""Sample hand-in: implementations taken from the reference solutions."""', "",
              "",
              "def _load(source):",
              "    namespace = {'__name__': 'reference'}",
              "    exec(compile(source, 'reference.py', 'exec'), namespace)",
              "    return namespace", ""]
-    for n, variant in enumerate(variants):
-        functions = [p for p in variant.spec.parts if p.kind == "function"]
-        if not functions:
-            continue
-        source = assignment.bank.solution_path(variant.id).read_text(encoding="utf-8")
+    for n, (exercise_id, names) in enumerate(picks):
+        source = bank.solution_path(exercise_id).read_text(encoding="utf-8")
         lines.append(f"_m{n} = _load({source!r})")
-        for part in functions:
-            name = part.function
-            wrong = next((m.function for m in part.mistakes if m.function), None)
-            lines.append(f"{part.function} = _m{n}[{(wrong if mistaken and wrong else name)!r}]")
+        lines += [f"{name} = _m{n}[{impl!r}]" for name, impl in names.items()]
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _solution(assignment: Assignment, variants: list[Variant], *, mistaken: bool) -> str:
+    """The reference implementations, or the first listed wrong ones."""
+    picks = []
+    for variant in variants:
+        names = {}
+        for part in variant.spec.parts:
+            if part.kind != "function" or part.function is None:
+                continue
+            wrong = next((m.function for m in part.mistakes if m.function), None)
+            names[part.function] = wrong if mistaken and wrong else part.function
+        if names:
+            picks.append((variant.id, names))
+    return solution_source(assignment.bank, picks)

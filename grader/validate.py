@@ -47,7 +47,8 @@ def validate(bank: Bank, ids: Iterable[str] | None = None, *, seeds: int = 30,
     return reports
 
 
-def validate_one(bank: Bank, exercise_id: str, *, seeds: int = 30) -> Report:
+def validate_one(bank: Bank, exercise_id: str, *, seeds: int = 30,
+                 code_seeds: int = 1) -> Report:
     report = Report(exercise_id)
     try:
         spec = bank.spec(exercise_id)
@@ -55,17 +56,29 @@ def validate_one(bank: Bank, exercise_id: str, *, seeds: int = 30) -> Report:
     except GraderError as exc:
         report.problems.append(str(exc))
         return report
+    seen: set[tuple[str, str]] = set()
     for i in range(seeds):
         seed = variant_seed("validate", f"seed-{i}", exercise_id)
         try:
             variant = make_variant(spec, seed)
             check_variant(bank, variant)
+            prove_answers(variant, seen)
             for check in EXTRA_CHECKS:
                 check(bank, variant)
+            if i < code_seeds:
+                prove_functions(bank, variant)
         except GraderError as exc:
             report.problems.append(f"seed {seed}: {exc}")
             break
         report.seeds += 1
+    if report.ok:
+        for part in spec.parts:
+            for m in part.mistakes:
+                if m.answer is not None and part.kind != "function" and \
+                        (part.id, m.note) not in seen:
+                    report.problems.append(
+                        f"part '{part.id}': mistake '{m.note}' never differs from the right "
+                        f"answer in {seeds} variants, so it can never be recognised")
     return report
 
 
@@ -103,11 +116,14 @@ def check_variant(bank: Bank, variant: Variant) -> None:
                                   "of the options")
         elif part.kind == "function":
             _run_reference(bank, variant, part.function or "")
-    prove_answers(variant)
 
 
-def prove_answers(variant: Variant) -> None:
-    """The reference answer earns full marks; each mistake earns exactly what it declares."""
+def prove_answers(variant: Variant, seen: set[tuple[str, str]] | None = None) -> None:
+    """The reference answer earns full marks; each mistake earns exactly what it declares.
+
+    `seen` collects (part, note) of the mistakes this variant could tell apart from the
+    right answer, so the caller can flag a mistake that no variant ever exercises.
+    """
     from .checkers import check_answer
 
     for part in variant.spec.parts:
@@ -124,11 +140,45 @@ def prove_answers(variant: Variant) -> None:
             outcome = check_answer(variant, part, _answer_text(variant, part, mistake.answer))
             if outcome.status == "correct":
                 continue   # this variant happens to make the mistake harmless
+            if seen is not None:
+                seen.add((part.id, mistake.note))
             if outcome.note != mistake.note or outcome.credit != mistake.credit:
                 raise GraderError(
                     f"{where}: mistake '{mistake.note}' is graded as note={outcome.note!r}, "
                     f"credit={outcome.credit:g} instead of credit={mistake.credit:g} "
                     "(does an earlier mistake give the same answer?)")
+
+
+def prove_functions(bank: Bank, variant: Variant) -> None:
+    """Through the real sandbox: the reference function earns full marks, and each wrong
+    implementation listed as a mistake earns exactly its note and credit."""
+    import tempfile
+    from pathlib import Path
+
+    from .checkers.function import check_function
+    from .samples import solution_source
+    from .sandbox import Sandbox
+
+    for part in variant.spec.parts:
+        if part.kind != "function" or part.function is None:
+            continue
+        impls = [(part.function, None), *((m.function, m) for m in part.mistakes if m.function)]
+        for impl, mistake in impls:
+            with tempfile.TemporaryDirectory(prefix="grader-validate-") as tmp:
+                path = Path(tmp) / "solution.py"
+                path.write_text(solution_source(bank, [(variant.id, {part.function: impl})]),
+                                encoding="utf-8")
+                with Sandbox(path) as box:
+                    outcome = check_function(box, bank, variant, part)
+            where = f"{variant.spec.id}: part '{part.id}'"
+            if mistake is None and outcome.status != "correct":
+                raise GraderError(f"{where}: the reference {impl}() is graded {outcome.status} "
+                                  f"in the sandbox ({outcome.feedback})")
+            if mistake is not None and (outcome.note, outcome.credit) != (mistake.note,
+                                                                          mistake.credit):
+                raise GraderError(f"{where}: the wrong implementation {impl}() is graded "
+                                  f"note={outcome.note!r}, credit={outcome.credit:g} instead of "
+                                  f"note={mistake.note!r}, credit={mistake.credit:g}")
 
 
 def _answer_text(variant: Variant, part: Part, answer: str) -> str:
