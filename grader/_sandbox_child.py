@@ -1,0 +1,849 @@
+"""The sandbox's child process, and the wire codec that it shares with the parent.
+
+Run as a script by absolute path (`python -I -S -B _sandbox_child.py REQ_FD REP_FD [SITE_DIR
+...]`): it imports only the standard library and numpy, never `grader`, so nothing of the
+grader is loaded where the student's code runs. The parent (`grader.sandbox`) imports this
+module only for `encode`, `decode` and the protocol constants, so both sides speak one
+format from one definition.
+
+Order of events in the child, each step before any student code runs:
+
+1. move the private pipe fds to random high numbers;
+2. read the session's configuration (nonce, folders, limits) from the request pipe;
+3. set the rlimits; ignore SIGXFSZ (an oversized file is an OSError, not a death);
+4. `unshare(CLONE_NEWNET)` (root only: a new network namespace has only a downed `lo`);
+5. as root: give up root for a per-session unprivileged uid (see `_drop_privileges`);
+6. import subprocess and socket (scipy needs them) and disarm `_posixsubprocess`;
+7. install the audit hook (`_audit`), which refuses what a grading run never needs;
+8. report "ready", import solution.py, report the import, then answer calls until EOF.
+
+The audit hook is defence in depth, not a security boundary: inside a process that has
+numpy (`__array_interface__` over an arbitrary address) or ctypes, a determined author can
+write to the interpreter's memory and switch the hook off. The boundaries are the process
+itself, the rlimits, the network namespace and, as root, the unprivileged uid (which also
+makes RLIMIT_NPROC bite). The hook stops the ordinary ways (os.system, subprocess, sockets,
+writes outside the working folder ...) and makes the rest deliberate.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if __name__ == "__main__":
+    # `-S` skipped site; add numpy's folder (given by the parent) before importing numpy.
+    sys.path.extend(sys.argv[3:])
+
+import contextlib
+import ctypes
+import fcntl
+import importlib.util
+import json
+import math
+import os
+import resource
+import signal
+import types
+from typing import Any
+
+import numpy as np
+
+# --------------------------------------------------------------------------------------
+# Wire format: JSON lines. Every JSON object on the wire is one tagged value, so a dict
+# returned by a student can never pass itself off as a tag.
+#   {"__float__": "nan" | "inf" | "-inf"}           non-finite floats
+#   {"__tuple__": [...]}                             tuples
+#   {"__dict__": {"key": value, ...}}                dicts with str keys
+#   {"__ndarray__": nested lists, "dtype": "float64", "shape": [2, 3]}
+#   {"__npscalar__": value, "dtype": "int64"}        numpy scalars
+# --------------------------------------------------------------------------------------
+
+MAX_DEPTH = 32
+MAX_REPLY_BYTES = 16 << 20
+MAX_ITEMS = MAX_REPLY_BYTES // 2  # every item takes at least 2 bytes of JSON
+MAX_INT_BITS = 4096
+MAX_MESSAGE_CHARS = 2000
+
+DTYPES = frozenset(
+    ["bool", "float16", "float32", "float64"]
+    + [f"{p}int{n}" for p in ("", "u") for n in (8, 16, 32, 64)]
+)
+# Exact numpy scalar types accepted (np.longlong and np.int64 are distinct types of one
+# dtype name on some platforms, hence the codes rather than names).
+_SCALAR_TYPES = frozenset(
+    t
+    for t in (np.dtype(c).type for c in "?" + np.typecodes["AllInteger"] + np.typecodes["Float"])
+    if np.dtype(t).name in DTYPES
+)
+_FLOAT_TAGS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+class EncodeError(Exception):
+    """A value cannot be sent; the message is for the student."""
+
+
+class DecodeError(Exception):
+    """A received structure is not a valid encoded value."""
+
+
+def _type_name(value: object) -> str:
+    # type.__dict__["__name__"] and not type(value).__name__: a metaclass may override the
+    # latter with a property that runs student code.
+    name = type.__dict__["__name__"].__get__(type(value), type)
+    return name[:100] if type(name) is str else "?"
+
+
+def _float_out(x: float) -> object:
+    if x != x:
+        return {"__float__": "nan"}
+    if x in (math.inf, -math.inf):
+        return {"__float__": "inf" if x > 0 else "-inf"}
+    return x
+
+
+def _tag_nonfinite(node: object) -> object:
+    if type(node) is list:
+        return [_tag_nonfinite(x) for x in node]
+    return _float_out(node) if type(node) is float else node
+
+
+def encode(value: object) -> object:
+    """The JSON-ready form of a plain value; EncodeError for anything else.
+
+    Types are tested exactly (`type(v) is float`), never with isinstance: a float subclass
+    that overrides __eq__ or __sub__ is refused, not flattened into a number.
+    """
+    budget = [MAX_ITEMS]
+    return _encode(value, 0, budget)
+
+
+def _charge(budget: list[int], items: int) -> None:
+    # containers pay for their length before their items are looked at, so a list of
+    # ten million floats is refused at once rather than after seconds of work
+    budget[0] -= items
+    if budget[0] < 0:
+        raise EncodeError("returned a value too large to transport")
+
+
+def _encode(value: object, depth: int, budget: list[int]) -> object:
+    t = type(value)
+    if value is None or t is bool:
+        return value
+    if t is int:
+        if value.bit_length() > MAX_INT_BITS:  # type: ignore[attr-defined]
+            raise EncodeError("returned an integer too large to transport")
+        return value
+    if t is float:
+        return _float_out(value)  # type: ignore[arg-type]
+    if t is str:
+        _charge(budget, len(value) // 2)  # type: ignore[arg-type]
+        try:
+            value.encode("utf-8")  # type: ignore[attr-defined]
+        except UnicodeEncodeError:
+            raise EncodeError("returned a string that is not valid Unicode") from None
+        return value
+    if depth >= MAX_DEPTH:
+        raise EncodeError(f"returned a value nested more than {MAX_DEPTH} levels deep")
+    if t is list or t is tuple or t is dict:
+        _charge(budget, 1 + len(value))  # type: ignore[arg-type]
+    if t is list:
+        return [_encode(x, depth + 1, budget) for x in value]  # type: ignore[attr-defined]
+    if t is tuple:
+        return {"__tuple__": [_encode(x, depth + 1, budget) for x in value]}  # type: ignore[attr-defined]
+    if t is dict:
+        out: dict[str, object] = {}
+        for k, v in value.items():  # type: ignore[attr-defined]
+            if type(k) is not str:
+                raise EncodeError(f"returned a dict with a key of type {_type_name(k)}")
+            out[k] = _encode(v, depth + 1, budget)
+        return {"__dict__": out}
+    if t is np.ndarray:
+        return _encode_array(value, budget)  # type: ignore[arg-type]
+    if t in _SCALAR_TYPES:
+        item = value.item()  # type: ignore[attr-defined]
+        return {"__npscalar__": _float_out(item) if type(item) is float else item,
+                "dtype": value.dtype.name}  # type: ignore[attr-defined]
+    raise EncodeError(
+        f"returned an object of type {_type_name(value)}; expected a number, array, list or tuple"
+    )
+
+
+def _encode_array(a: np.ndarray[Any, Any], budget: list[int]) -> object:
+    name = a.dtype.name
+    if name not in DTYPES:
+        raise EncodeError(f"returned an array of dtype {name}; expected bool, int, uint or float")
+    if a.ndim > MAX_DEPTH:
+        raise EncodeError(f"returned an array with more than {MAX_DEPTH} dimensions")
+    _charge(budget, a.size)
+    items: object = a.tolist()
+    if a.dtype.kind == "f" and not bool(np.isfinite(a).all()):
+        items = _tag_nonfinite(items)
+    return {"__ndarray__": items, "dtype": name, "shape": list(a.shape)}
+
+
+def decode(obj: object, depth: int = 0) -> object:
+    """Rebuild a value from its JSON form, checking every type exactly.
+
+    The parent runs this on what the child sends, and the child is hostile: anything that
+    is not a well-formed encoding raises DecodeError.
+    """
+    t = type(obj)
+    if obj is None or t is bool or t is int or t is str:
+        return obj
+    if t is float:
+        if obj != obj or obj in (math.inf, -math.inf):  # non-finite floats travel as tags
+            raise DecodeError("bare non-finite float")
+        return obj
+    if depth >= MAX_DEPTH + 2:
+        raise DecodeError("nested too deeply")
+    if t is list:
+        return [decode(x, depth + 1) for x in obj]  # type: ignore[attr-defined]
+    if t is not dict:
+        raise DecodeError(f"unexpected {t.__name__}")
+    d: dict[str, object] = obj  # type: ignore[assignment]
+    if len(d) == 1:
+        ((tag, inner),) = d.items()
+        if tag == "__float__" and type(inner) is str and inner in _FLOAT_TAGS:
+            return _FLOAT_TAGS[inner]
+        if tag == "__tuple__" and type(inner) is list:
+            return tuple(decode(x, depth + 1) for x in inner)
+        if tag == "__dict__" and type(inner) is dict:
+            return {k: decode(v, depth + 1) for k, v in inner.items()}
+    elif d.keys() == {"__ndarray__", "dtype", "shape"}:
+        return _decode_array(d)
+    elif d.keys() == {"__npscalar__", "dtype"}:
+        dtype = _dtype(d["dtype"])
+        leaf = _leaf(d["__npscalar__"], dtype.kind)
+        try:
+            return dtype.type(leaf)
+        except (OverflowError, ValueError, TypeError) as exc:
+            raise DecodeError(f"bad {dtype.name} scalar") from exc
+    raise DecodeError("unknown tag")
+
+
+def _dtype(name: object) -> np.dtype[Any]:
+    if type(name) is not str or name not in DTYPES:
+        raise DecodeError("bad dtype")
+    return np.dtype(name)
+
+
+def _leaf(x: object, kind: str) -> object:
+    t = type(x)
+    if kind == "b" and t is bool:
+        return x
+    if kind in "iu" and t is int:
+        return x
+    if kind == "f":
+        if t is float:
+            return x
+        if t is dict:
+            tag: dict[object, object] = x  # type: ignore[assignment]
+            name = tag.get("__float__")
+            if len(tag) == 1 and type(name) is str and name in _FLOAT_TAGS:
+                return _FLOAT_TAGS[name]
+    raise DecodeError(f"bad array element for kind {kind}")
+
+
+def _decode_array(d: dict[str, object]) -> np.ndarray[Any, Any]:
+    dtype = _dtype(d["dtype"])
+    shape = d["shape"]
+    if type(shape) is not list or len(shape) > MAX_DEPTH:
+        raise DecodeError("bad shape")
+    size = 1
+    for n in shape:
+        if type(n) is not int or n < 0:
+            raise DecodeError("bad shape")
+        size *= n
+    if size > MAX_ITEMS:
+        raise DecodeError("array too large")
+    flat: list[object] = []
+    _flatten(d["__ndarray__"], shape, 0, flat, dtype.kind)
+    try:
+        return np.array(flat, dtype=dtype).reshape(shape)
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise DecodeError(f"bad {dtype.name} array") from exc
+
+
+def _flatten(node: object, shape: list[int], level: int, out: list[object], kind: str) -> None:
+    if level == len(shape):
+        out.append(_leaf(node, kind))
+        return
+    if type(node) is not list or len(node) != shape[level]:
+        raise DecodeError("array does not match its shape")
+    for item in node:
+        _flatten(item, shape, level + 1, out, kind)
+
+
+def dumps(message: object) -> bytes:
+    """One protocol line."""
+    return json.dumps(message, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+
+
+def _reject_constant(name: str) -> object:
+    raise DecodeError(f"bare {name}")
+
+
+def loads(line: bytes) -> object:
+    """Parse one protocol line (NaN/Infinity literals refused: they travel as tags)."""
+    return json.loads(line, parse_constant=_reject_constant)
+
+
+# --------------------------------------------------------------------------------------
+# The audit hook.
+#
+# Everything it uses is bound as a positional default (an immutable tuple, whose
+# replacement is itself refused), or is a method looked up on a builtin type (immutable).
+# It reads no global name and has no closure: a student who rebinds builtins.isinstance,
+# os.path.realpath or this module's globals changes nothing here. Every check is on exact
+# types, and any exception inside it (even RecursionError) refuses the event: it fails
+# closed.
+# --------------------------------------------------------------------------------------
+
+_DENIED_EVENTS = frozenset(
+    {
+        # processes and signals
+        "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+        "os.kill", "os.killpg", "signal.pthread_kill", "subprocess.Popen", "pty.spawn",
+        "os.startfile",
+        # the working folder is the only one; links would reach outside it
+        "os.chdir", "os.link", "os.symlink",
+        # no raising the rlimits, no other interpreters (they run without this hook)
+        "resource.setrlimit", "cpython.PyInterpreterState_New", "cpython.run_command",
+        "cpython.run_file", "cpython.run_interactivehook", "cpython.run_module",
+        "cpython.run_startup",
+        # no hiding from or replacing this hook, no watching the loop's frames
+        "sys.addaudithook", "sys.settrace", "sys.setprofile",
+        # terminals, native code
+        "fcntl.ioctl", "sqlite3.enable_load_extension", "sqlite3.load_extension",
+        "webbrowser.open", "winreg.ConnectRegistry",
+    }
+)
+_DENIED_PREFIXES = ("socket.", "ctypes.", "_ctypes.", "_winapi.", "msvcrt.")
+_DENIED_MODULES = frozenset(
+    {
+        # socket and subprocess are imported before the hook (see _preload): their use
+        # is refused by event, not by import
+        "ctypes", "_ctypes", "_posixsubprocess", "ssl", "_ssl", "multiprocessing",
+        "_multiprocessing", "_posixshmem", "pty",
+        "_xxsubinterpreters", "_xxinterpchannels", "_testcapi", "_testinternalcapi",
+        "_testmultiphase", "_testbuffer", "_testimportmultiple", "_testclinic",
+    }
+)
+# Events whose first argument is a path that is changed, so must be in the working folder
+_WRITE_PATH_EVENTS = frozenset(
+    {
+        "os.mkdir", "os.rmdir", "os.remove", "os.truncate", "os.chflags", "os.lchflags",
+        "os.mkfifo", "os.mknod", "shutil.rmtree",
+    }
+)
+# ... and these, which also change a file's metadata through an fd: refuse fds
+_META_PATH_EVENTS = frozenset(
+    {"os.chmod", "os.lchmod", "os.chown", "os.utime", "os.setxattr", "os.removexattr"}
+)
+# Events whose first two arguments are both paths that are changed
+_TWO_PATH_EVENTS = frozenset(
+    {"os.rename", "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.copytree",
+     "shutil.move"}
+)
+_READ_PATH_EVENTS = frozenset({"os.listdir", "os.scandir"})
+_FUNCTION_ATTRS = frozenset({"__code__", "__defaults__", "__kwdefaults__", "__closure__"})
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_DEVICES_RW = frozenset({"/dev/null"})
+_DEVICES_R = frozenset({"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"})
+_S_IFMT = 0o170000
+_S_IFREG = 0o100000
+_S_IFDIR = 0o040000
+
+
+class SandboxRefusal(PermissionError):
+    """What the student sees when the hook refuses an operation."""
+
+
+def _resolve(  # type: ignore[no-untyped-def]
+    path,
+    cwd,
+    _type=type,
+    _str=str,
+    _bytes=bytes,
+    _len=len,
+    _lstat=os.lstat,
+    _readlink=os.readlink,
+    _oserror=OSError,
+    _refuse=SandboxRefusal,
+    _ifmt=0o170000,
+    _iflnk=0o120000,
+):
+    """The real absolute path a str/bytes path names (symlinks followed); None otherwise.
+
+    Like os.path.realpath, but built only from C functions bound here, so that no student
+    patch of posixpath or os changes it; a missing tail is kept as written. Following the
+    links matters for reading: /usr/lib/ssl/private, say, is a link into /etc.
+    """
+    t = _type(path)
+    if t is _bytes:
+        path = _bytes.decode(path, "utf-8", "surrogateescape")
+    elif t is not _str:
+        return None
+    if not _str.startswith(path, "/"):
+        path = cwd + "/" + path
+    parts = _str.split(path, "/")
+    resolved = ""  # "" is the root
+    hops = 0
+    i = 0
+    while i < _len(parts):
+        part = parts[i]
+        i += 1
+        if part == "" or part == ".":
+            continue
+        if part == "..":
+            resolved = resolved[: _str.rfind(resolved, "/")]
+            continue
+        candidate = resolved + "/" + part
+        try:
+            mode = _lstat(candidate).st_mode
+        except _oserror:
+            resolved = candidate  # does not exist (yet): nothing to follow
+            continue
+        if mode & _ifmt == _iflnk:
+            hops += 1
+            if hops > 40:
+                raise _refuse(f"too many symbolic links in {path!r}")
+            target = _readlink(candidate)
+            if _str.startswith(target, "/"):
+                resolved = ""
+            parts = _str.split(target, "/") + parts[i:]
+            i = 0
+            continue
+        resolved = candidate
+    return resolved or "/"
+
+
+def _audit(  # type: ignore[no-untyped-def]
+    event,
+    args,
+    # bound at install time (see _install_hook); never read from globals
+    _cfg=None,  # (workdir, read_roots, denied_roots, protected functions)
+    _type=type,
+    _str=str,
+    _int=int,
+    _none=None,
+    _stat=os.stat,
+    _oserror=OSError,
+    _refuse=SandboxRefusal,
+    _resolve=_resolve,
+    _denied=_DENIED_EVENTS,
+    _denied_prefixes=_DENIED_PREFIXES,
+    _denied_modules=_DENIED_MODULES,
+    _write_events=_WRITE_PATH_EVENTS,
+    _meta_events=_META_PATH_EVENTS,
+    _two_path_events=_TWO_PATH_EVENTS,
+    _read_events=_READ_PATH_EVENTS,
+    _function_attrs=_FUNCTION_ATTRS,
+    _write_flags=_WRITE_FLAGS,
+    _devices_rw=_DEVICES_RW,
+    _devices_r=_DEVICES_R,
+    _ifmt=_S_IFMT,
+    _ifreg=_S_IFREG,
+    _ifdir=_S_IFDIR,
+):
+    if event in _denied or _str.startswith(event, _denied_prefixes):
+        raise _refuse(f"the sandbox does not allow {event}")
+
+    if event == "open" or event in _read_events or event in _write_events \
+            or event in _meta_events or event in _two_path_events or event == "sqlite3.connect":
+        workdir, read_roots, denied_roots, _ = _cfg
+        paths = args[:2] if event in _two_path_events else args[:1]
+        if event == "open":
+            mode, flags = args[1], args[2]
+            write = (_type(flags) is _int and flags & _write_flags != 0) or (
+                _type(mode) is _str and ("w" in mode or "a" in mode or "x" in mode or "+" in mode)
+            )
+        else:
+            write = event not in _read_events
+        if event == "sqlite3.connect" and _type(args[0]) is _str and args[0] == ":memory:":
+            return
+        for path in paths:
+            if path is _none and event in _read_events:
+                continue  # listdir() of the working folder
+            if _type(path) is _int and event not in _meta_events:
+                continue  # an fd already open: no new file is reached
+            target = _resolve(path, workdir)
+            if target is _none:
+                raise _refuse(f"{event}: the sandbox takes a str path, not {_type(path).__name__}")
+            if target in (_devices_rw if write else _devices_r):
+                continue
+            inside = target == workdir or _str.startswith(target, workdir + "/")
+            if not inside:
+                if write:
+                    raise _refuse(f"{event}: writing outside the working folder ({path!r})")
+                for root in denied_roots:
+                    if target == root or _str.startswith(target, root + "/"):
+                        raise _refuse(f"{event}: {path!r} is not readable here")
+                for root in read_roots:
+                    if target == root or _str.startswith(target, root + "/"):
+                        break
+                else:
+                    raise _refuse(f"{event}: {path!r} is not readable here")
+            if event != "open":
+                continue
+            try:
+                mode_bits = _stat(target).st_mode & _ifmt
+            except _oserror:
+                continue  # does not exist (yet): the open itself decides
+            # Device nodes and fifos are refused everywhere; outside the working folder,
+            # directories too, so no dir_fd outside it can be had for os.open(dir_fd=...)
+            if mode_bits != _ifreg and (not inside or mode_bits != _ifdir):
+                raise _refuse(f"{event}: {path!r} is not a regular file")
+        return
+
+    if event == "import":
+        name = args[0]
+        if _type(name) is not _str:
+            raise _refuse("import: the module name must be a str")
+        if _str.partition(name, ".")[0] in _denied_modules:
+            raise _refuse(f"the sandbox does not allow importing {name}")
+        return
+
+    if event == "object.__setattr__" or event == "object.__delattr__":
+        # Replacing the code or defaults of this hook or its helper would disarm it
+        # (libraries do set __defaults__ on their own functions: those are let be).
+        # str.__str__ turns a str subclass (with its own __hash__/__eq__) into a str.
+        target = args[0]
+        for protected in _cfg[3]:
+            if target is protected and _str.__str__(args[1]) in _function_attrs:
+                raise _refuse(f"the sandbox does not allow changing {args[1]!s} here")
+        return
+
+    if event == "resource.prlimit" and args[2] is not _none:
+        raise _refuse("the sandbox does not allow resource.prlimit")
+
+
+def _install_hook(workdir: str, read_roots: tuple[str, ...], denied_roots: tuple[str, ...]) -> None:
+    defaults = list(_audit.__defaults__ or ())
+    defaults[0] = (workdir, read_roots, denied_roots, (_audit, _resolve))
+    _audit.__defaults__ = tuple(defaults)
+    sys.addaudithook(_audit)
+
+
+# --------------------------------------------------------------------------------------
+# Setting up the process
+# --------------------------------------------------------------------------------------
+
+_CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
+_PR_SET_KEEPCAPS = 8
+_PR_SET_NO_NEW_PRIVS = 38
+_CAP_DAC_READ_SEARCH = 2
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _set_limits(cfg: dict[str, Any]) -> None:
+    def cap(which: int, value: int) -> None:
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY and value > hard and os.geteuid() != 0:
+            value = hard
+        resource.setrlimit(which, (value, value))
+
+    cap(resource.RLIMIT_CORE, 0)
+    cap(resource.RLIMIT_CPU, int(cfg["cpu_seconds"]))
+    cap(resource.RLIMIT_AS, int(cfg["memory_bytes"]))
+    cap(resource.RLIMIT_FSIZE, int(cfg["file_bytes"]))
+    # Counted per uid: with the per-session uid (root case) 1 means no fork and no thread;
+    # for an ordinary user it already counts their other processes, so also no fork.
+    cap(resource.RLIMIT_NPROC, 1)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _unshare_network(libc: ctypes.CDLL) -> bool:
+    return bool(libc.unshare(_CLONE_NEWNET) == 0)
+
+
+def _drop_privileges(libc: ctypes.CDLL, workdir: str, parent: int) -> bool:
+    """As root, become an unprivileged per-session uid; False if the system refuses.
+
+    The uid is random and high, so no other process shares it: RLIMIT_NPROC=1 then allows
+    no fork and no thread, and the student cannot signal, ptrace or write to anything of
+    root's. CAP_DAC_READ_SEARCH alone is kept, so Python and numpy stay importable where
+    they live under a private home (as /root/.pyenv does); it grants reading, never
+    writing. no_new_privs keeps a set-uid binary from giving root back.
+    """
+    for uid in (0x40000000 + int.from_bytes(os.urandom(3), "big"), 60000 + os.urandom(1)[0] * 20):
+        try:
+            os.chown(workdir, uid, uid)
+            for entry in os.scandir(workdir):
+                os.chown(entry.path, uid, uid)
+            if libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
+                return False
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            try:
+                os.setresuid(uid, uid, uid)
+            except OSError:
+                os.setresgid(0, 0, 0)
+                raise
+        except OSError:
+            continue
+        header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+        data = (_CapData * 2)()
+        data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
+        if libc.capset(ctypes.byref(header), data) != 0:
+            raise SystemExit("sandbox child: capset failed")
+        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        # a change of uid clears the parent-death signal: set it again, then make sure the
+        # parent did not die in between
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+        return True
+    os.chown(workdir, 0, 0)
+    return False
+
+
+def _refused_fork_exec(*args: object) -> None:
+    raise SandboxRefusal("the sandbox does not allow starting processes")
+
+
+def _preload() -> None:
+    """Import what libraries import at their own import time, then disarm it.
+
+    scipy (via numpy.testing and email.utils) imports subprocess and socket: refusing
+    those imports would refuse scipy. Their use stays refused by the hook's events
+    (subprocess.Popen, socket.*). The one unaudited way to start a process from them,
+    _posixsubprocess.fork_exec, is replaced wherever a module holds it; with the original
+    freed and the module out of sys.modules, importing it again is refused.
+    """
+    import _posixsubprocess
+    import socket  # noqa: F401
+    import subprocess  # noqa: F401
+
+    # subprocess keeps its own reference (`_fork_exec`): replace every one in a module
+    original = _posixsubprocess.fork_exec
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is dict:
+            for key, value in list(namespace.items()):
+                if value is original:
+                    namespace[key] = _refused_fork_exec
+    del sys.modules["_posixsubprocess"], original
+
+
+def _move_high(fd: int) -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    top = min(soft if soft != resource.RLIM_INFINITY else 1024, 1024)
+    low = max(64, top // 4)
+    start = low + int.from_bytes(os.urandom(2), "big") % max(1, top - 16 - low)
+    new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, start)
+    os.close(fd)
+    return new
+
+
+# --------------------------------------------------------------------------------------
+# Running student code
+# --------------------------------------------------------------------------------------
+
+
+def describe(exc: BaseException, filename: str) -> str:
+    """`Type: message (solution.py, line N)` with the last line of the student's own file."""
+    try:
+        return _describe(exc, filename)
+    except BaseException:  # an exception whose attributes are hostile
+        return _type_name(exc)
+
+
+def _describe(exc: BaseException, filename: str) -> str:
+    name = _type_name(exc)
+    try:
+        text = str(exc)
+    except BaseException:  # a hostile __str__
+        text = "<unprintable>"
+    if type(text) is not str:
+        text = "<unprintable>"
+    line = None
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        line = exc.lineno
+        text = exc.msg if type(exc.msg) is str else text
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    message = f"{name}: {text}" if text else name
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + "..."
+    if line is not None:
+        message += f" ({os.path.basename(filename)}, line {line})"
+    return message
+
+
+def _exit_message(exc: SystemExit) -> str:
+    code = exc.code
+    shown = "" if code is None else repr(code) if type(code) in (int, str) else "..."
+    if len(shown) > 200:
+        shown = shown[:200] + "..."
+    return f"the process exited (sys.exit({shown}))"
+
+
+class _Channel:
+    def __init__(self, req_fd: int, rep_fd: int) -> None:
+        self.reader = os.fdopen(req_fd, "rb")
+        self.rep_fd = rep_fd
+        self.nonce = ""
+
+    def receive(self) -> Any:
+        line = self.reader.readline()
+        if not line:
+            os._exit(0)  # the parent closed the pipe: the session is over
+        return json.loads(line)
+
+    def send(self, seq: int, message: dict[str, object]) -> None:
+        # The nonce and the sequence number make a line printed or written by the student
+        # worthless: the parent accepts only the reply it waits for. A student who reads
+        # the nonce out of this process's memory can forge that one reply, but it carries
+        # only what their function could have returned anyway; the parent re-checks it.
+        message["nonce"] = self.nonce
+        message["seq"] = seq
+        # the leading newline ends any partial line a student wrote to this fd
+        data = memoryview(b"\n" + dumps(message))
+        while data:
+            written = os.write(self.rep_fd, data)
+            data = data[written:]
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):  # the student may have replaced them
+            stream.flush()
+
+
+def _run(call: Any, filename: str) -> tuple[dict[str, object], bool]:
+    """Run one call; the reply and whether the child must stop afterwards."""
+    try:
+        value = call()
+    except MemoryError:
+        return {"status": "error", "message": "ran out of memory"}, True
+    except RecursionError as exc:
+        return {"status": "error", "message": describe(exc, filename)}, False
+    except SystemExit as exc:
+        return {"status": "crashed", "message": _exit_message(exc)}, True
+    except BaseException as exc:
+        return {"status": "error", "message": describe(exc, filename)}, False
+    try:
+        encoded = encode(value)
+        size = len(dumps(encoded))
+    except EncodeError as exc:
+        return {"status": "error", "message": str(exc)}, False
+    except MemoryError:
+        return {"status": "error", "message": "ran out of memory"}, True
+    except BaseException as exc:
+        return {"status": "error",
+                "message": f"returned a value that could not be read ({_type_name(exc)})"}, False
+    if size > MAX_REPLY_BYTES:
+        too_large = f"returned a value too large to transport (over {MAX_REPLY_BYTES >> 20} MB)"
+        return {"status": "error", "message": too_large}, False
+    return {"status": "ok", "value": encoded}, False
+
+
+def serve(channel: _Channel, module: types.ModuleType, filename: str) -> None:
+    """The call loop: one request line in, one reply line out, until the parent hangs up.
+
+    Kept separate from the set-up so that a forking warm worker can reuse it.
+    """
+    while True:
+        request = channel.receive()
+        seq = request["seq"]
+        name = request["function"]
+        kwargs = {k: decode(v) for k, v in request["kwargs"].items()}
+
+        def call(name: str = name, kwargs: dict[str, object] = kwargs) -> object:
+            function = getattr(module, name, None)
+            if function is None:
+                raise AttributeError(f"{os.path.basename(filename)} defines no function {name!r}")
+            if not callable(function):
+                raise TypeError(f"{name!r} in {os.path.basename(filename)} is not a function")
+            return function(**kwargs)
+
+        reply, fatal = _run(call, filename)
+        del call, kwargs
+        _flush_std()
+        if fatal:
+            reply["fatal"] = True
+        try:
+            channel.send(seq, reply)
+        except MemoryError:
+            os._exit(3)
+        if fatal:
+            os._exit(0)
+
+
+def main() -> None:
+    req_fd, rep_fd = _move_high(int(sys.argv[1])), _move_high(int(sys.argv[2]))
+    channel = _Channel(req_fd, rep_fd)
+    cfg = channel.receive()
+    parent = int(cfg["parent_pid"])
+    channel.nonce = cfg["nonce"]
+    workdir: str = cfg["workdir"]
+    filename = os.path.join(workdir, cfg["file"])
+
+    _set_limits(cfg)
+    libc = _libc()
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    network_isolated = _unshare_network(libc) if os.geteuid() == 0 else False
+    dropped = _drop_privileges(libc, workdir, parent) if os.geteuid() == 0 else False
+    del libc
+
+    sys.setrecursionlimit(int(cfg["recursion_limit"]))
+    sys.dont_write_bytecode = True
+    for stream in (sys.stdout, sys.stderr):
+        # line buffering: what was printed before a crash or a timeout still arrives
+        stream.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[union-attr]
+    read_roots = tuple(
+        sorted({os.path.realpath(p) for p in [*sys.path, sys.prefix, sys.base_prefix,
+                                              sys.exec_prefix, sys.base_exec_prefix]
+                if p and os.path.isdir(p)} | {"/usr/lib", "/usr/local/lib", "/usr/share"})
+    )
+    _preload()
+    _install_hook(workdir, read_roots, tuple(cfg["denied_roots"]))
+    channel.send(0, {"status": "ready", "network_isolated": network_isolated,
+                     "privileges_dropped": dropped})
+
+    def load() -> types.ModuleType:
+        spec = importlib.util.spec_from_file_location("solution", filename)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["solution"] = module
+        spec.loader.exec_module(module)
+        return module
+
+    holder: list[types.ModuleType] = []
+    reply, fatal = _run(lambda: holder.append(load()), filename)
+    _flush_std()
+    if fatal or reply["status"] != "ok":
+        if fatal:
+            reply["fatal"] = True
+        channel.send(1, reply)
+        os._exit(0)
+    channel.send(1, {"status": "ok"})
+    serve(channel, holder[0], filename)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,4 @@
+import json
+
+value = json.loads("{}")
+missing = value["key"]

@@ -1,0 +1,576 @@
+"""grader.sandbox: hostile solutions run, fail in the ways described, and stay contained.
+
+Each hostile behaviour lives in a solution file under tests/hostile/. Tests assert both
+the status and the absence of the side effect (marker files, processes, connections).
+"""
+
+from __future__ import annotations
+
+import dis
+import json
+import math
+import os
+import resource
+import select
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import grader
+from grader import _sandbox_child as child
+from grader.sandbox import CallResult, Limits, Sandbox
+
+HOSTILE = Path(__file__).parent / "hostile"
+FAST = Limits(call_timeout=0.5, import_timeout=2.0)
+IS_ROOT = os.geteuid() == 0
+root_only = pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, uid change)")
+
+
+def _children(pid: int | None) -> list[int]:
+    """Processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _exists(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.fixture(scope="module")
+def correct() -> Iterator[Sandbox]:
+    with Sandbox(HOSTILE / "correct.py", FAST) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def escape() -> Iterator[Sandbox]:
+    with Sandbox(HOSTILE / "escape.py", FAST) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def forgery() -> Iterator[Sandbox]:
+    with Sandbox(HOSTILE / "forgery.py", Limits(call_timeout=2.0)) as box:
+        yield box
+
+
+@pytest.fixture
+def crash() -> Iterator[Sandbox]:
+    with Sandbox(HOSTILE / "crash.py", FAST) as box:
+        yield box
+
+
+# -- a correct solution ----------------------------------------------------------------
+
+
+def test_correct_solution_imports(correct: Sandbox) -> None:
+    assert correct.import_error is None
+    assert correct.pid is not None and _exists(correct.pid)
+
+
+def test_float_result(correct: Sandbox) -> None:
+    result = correct.call("add", {"x": 0.25, "y": 0.5})
+    assert result == CallResult("ok", value=0.75)
+    assert type(result.value) is float
+
+
+def test_array_keeps_dtype_and_shape(correct: Sandbox) -> None:
+    values = np.arange(6, dtype=np.float32).reshape(2, 3) / 3
+    result = correct.call("scale", {"values": values, "factor": 2})
+    assert result.status == "ok"
+    assert type(result.value) is np.ndarray
+    assert result.value.dtype == np.float32 and result.value.shape == (2, 3)
+    np.testing.assert_array_equal(result.value, values * 2)
+
+
+def test_tuple_with_int_array(correct: Sandbox) -> None:
+    result = correct.call("summary", {"data": [1, 2, 3]})
+    assert result.status == "ok"
+    mean, n, array = result.value  # type: ignore[misc]
+    assert (type(mean), mean, type(n), n) == (float, 2.0, int, 3)
+    assert array.dtype == np.int32 and array.tolist() == [1, 2, 3]
+
+
+def test_numpy_scalars_keep_their_type(correct: Sandbox) -> None:
+    result = correct.call("numpy_scalars", {})
+    assert result.status == "ok"
+    assert [type(v) for v in result.value] == [np.float32, np.int64, np.bool_, np.uint8]  # type: ignore[attr-defined]
+    assert list(result.value) == [0.5, 7, True, 255]  # type: ignore[call-overload]
+
+
+def test_non_finite_floats(correct: Sandbox) -> None:
+    result = correct.call("specials", {})
+    assert result.status == "ok"
+    inf, minus_inf, array = result.value  # type: ignore[misc]
+    assert (inf, minus_inf) == (math.inf, -math.inf)
+    assert array[0] == 1.0 and math.isnan(array[1]) and array[2] == -math.inf
+
+
+def test_nested_dict_with_tag_like_key_stays_a_dict(correct: Sandbox) -> None:
+    result = correct.call("nested", {})
+    assert result.value == {"a": [1, 2.5, (3, None)], "b": True, "c": {"__float__": "nan"}}
+
+
+def test_arguments_round_trip(correct: Sandbox) -> None:
+    kwargs: dict[str, object] = {
+        "f": 0.1, "i": -(2**70), "b": False, "s": "héllo", "n": None,
+        "t": (1, (2.5, "x")), "l": [1, [2, [3]]], "d": {"k": [1.5]},
+        "i64": np.int64(3), "f32": np.float32(0.25), "u64": np.uint64(2**64 - 1),
+        "empty": np.zeros((0, 3)), "zero_d": np.array(2.5), "mask": np.array([True, False]),
+        "nan": math.nan,
+    }
+    result = correct.call("echo", kwargs)
+    assert result.status == "ok"
+    back = result.value
+    assert isinstance(back, dict) and back.keys() == kwargs.keys()
+    for key, sent in kwargs.items():
+        got = back[key]
+        assert type(got) is type(sent), key
+        if isinstance(sent, np.ndarray):
+            assert got.dtype == sent.dtype and got.shape == sent.shape
+            np.testing.assert_array_equal(got, sent)
+        elif key == "nan":
+            assert math.isnan(got)
+        else:
+            assert got == sent, key
+
+
+def test_mutated_inputs_do_not_leak_into_the_next_call(correct: Sandbox) -> None:
+    data, items, table = np.array([1.0, 2.0]), ["a"], {"k": 1}
+    kwargs = {"data": data, "items": items, "table": table}
+    first = correct.call("mutate", kwargs)
+    second = correct.call("mutate", kwargs)
+    assert first == second == CallResult("ok", value=(1.0, 1, 1))
+    assert data.tolist() == [1.0, 2.0] and items == ["a"] and table == {"k": 1}
+
+
+def test_nan_is_returned_as_is(correct: Sandbox) -> None:
+    result = correct.call("nan", {})
+    assert result.status == "ok" and math.isnan(result.value)  # type: ignore[arg-type]
+
+
+def test_wrong_type_is_returned_for_the_checker(correct: Sandbox) -> None:
+    assert correct.call("text", {}) == CallResult("ok", value="0.5")
+
+
+def test_exception_names_the_students_line(correct: Sandbox) -> None:
+    result = correct.call("fails", {"x": 1.0})
+    line = _line_of(HOSTILE / "correct.py", "return x / y")
+    assert result.status == "error"
+    assert result.message == f"ZeroDivisionError: float division by zero (solution.py, line {line})"
+
+
+def test_unknown_function_is_an_error(correct: Sandbox) -> None:
+    result = correct.call("no_such_function", {})
+    assert result.status == "error" and "no_such_function" in result.message
+
+
+def test_writing_inside_the_working_folder_is_allowed(correct: Sandbox) -> None:
+    assert correct.call("scratch", {}) == CallResult("ok", value="inside the working folder")
+
+
+def test_call_outside_the_with_block_is_a_programming_error() -> None:
+    with pytest.raises(RuntimeError):
+        Sandbox(HOSTILE / "correct.py").call("add", {"x": 1, "y": 2})
+
+
+# -- escapes ---------------------------------------------------------------------------
+
+ESCAPES = [
+    "fork", "run_subprocess", "system", "posix_spawn", "execv", "fork_exec_directly",
+    "reimport_posixsubprocess", "ctypes_system", "write_outside", "write_os_open",
+    "write_dotdot", "write_symlink", "write_pathlike", "write_after_patching",
+    "write_dir_fd", "replace_hook", "replace_hook_defaults", "settrace", "subinterpreter",
+]
+
+
+@pytest.mark.parametrize("function", ESCAPES)
+def test_escape_is_refused(escape: Sandbox, tmp_path: Path, function: str) -> None:
+    marker = tmp_path / "marker"
+    result = escape.call(function, {"marker": str(marker)})
+    assert result.status == "error", result
+    assert result.message.startswith("SandboxRefusal: "), result.message
+    assert not marker.exists()
+    assert _children(escape.pid) == []
+    assert escape.call("uid", {}).status == "ok"  # the child is still fine
+
+
+@pytest.mark.parametrize("function", ["remove_outside", "rmtree_outside"])
+def test_removing_outside_is_refused(escape: Sandbox, tmp_path: Path, function: str) -> None:
+    marker = tmp_path / "marker"
+    marker.write_text("keep me")
+    result = escape.call(function, {"marker": str(marker)})
+    assert result.status == "error" and "outside the working folder" in result.message
+    assert marker.read_text() == "keep me"
+
+
+def test_threads_cannot_start(escape: Sandbox, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    result = escape.call("thread", {"marker": str(marker)})
+    if escape.privileges_dropped:  # RLIMIT_NPROC=1 for the child's own uid
+        assert result.status == "error" and "can't start new thread" in result.message
+    assert not marker.exists()
+
+
+def test_own_audit_hook_is_silently_not_added(escape: Sandbox, tmp_path: Path) -> None:
+    assert escape.call("add_hook", {"marker": str(tmp_path / "m")}) == CallResult("ok", value=0)
+
+
+def test_no_network(escape: Sandbox) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        for function in ("connect", "connect_raw", "urlopen"):
+            result = escape.call(function, {"port": port})
+            assert result.status == "error" and "SandboxRefusal" in result.message, result
+        readable, _, _ = select.select([listener], [], [], 1.0)
+        assert readable == []  # no connection arrived
+
+
+@root_only
+def test_child_has_its_own_network_namespace(escape: Sandbox) -> None:
+    assert escape.network_isolated
+    assert os.readlink(f"/proc/{escape.pid}/ns/net") != os.readlink("/proc/self/ns/net")
+
+
+@root_only
+def test_child_does_not_run_as_root(escape: Sandbox) -> None:
+    assert escape.privileges_dropped
+    result = escape.call("uid", {})
+    assert result.status == "ok" and result.value not in (0, os.getuid())
+
+
+def test_signalling_the_parent_is_refused(escape: Sandbox) -> None:
+    result = escape.call("kill_parent", {})
+    assert result.status == "error" and "os.kill" in result.message
+
+
+def test_raising_limits_is_refused(escape: Sandbox) -> None:
+    result = escape.call("raise_cpu_limit", {})
+    assert result.status == "error" and "setrlimit" in result.message
+
+
+@pytest.mark.parametrize(
+    ("function", "path"),
+    [
+        ("read_file", str(Path(grader.__file__).parent / "errors.py")),  # the grader, its bank
+        ("read_file", "/proc/self/environ"),
+        ("list_dir", "/proc/self/fd"),
+        ("read_file", "/usr/lib/../../etc/hostname"),
+        ("read_file", "/usr/lib/../lib/../../etc/hostname"),
+    ],
+)
+def test_reading_private_places_is_refused(escape: Sandbox, function: str, path: str) -> None:
+    result = escape.call(function, {"path": path})
+    assert result.status == "error" and result.message.startswith("SandboxRefusal: "), result
+
+
+@pytest.mark.skipif(not Path("/usr/lib/ssl/private").is_symlink(), reason="Debian's layout")
+@pytest.mark.parametrize("path", ["/usr/lib/ssl/private", "/usr/lib/ssl/certs/../private"])
+def test_links_out_of_readable_places_are_followed(escape: Sandbox, path: str) -> None:
+    result = escape.call("list_dir", {"path": path})  # /usr/lib/ssl/private -> /etc/ssl/private
+    assert result.status == "error" and "not readable here" in result.message, result
+
+
+def test_environment_is_scrubbed(escape: Sandbox) -> None:
+    result = escape.call("environment", {})
+    assert result.status == "ok" and isinstance(result.value, dict)
+    assert set(result.value) <= {
+        "PATH", "LANG", "HOME", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+        "PYTHONHASHSEED", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+    }
+    assert result.value["PATH"] == "/usr/bin:/bin"
+
+
+# -- hangs, crashes, exhaustion --------------------------------------------------------
+
+
+def test_infinite_loop_times_out_and_the_next_call_works(crash: Sandbox) -> None:
+    old = crash.pid
+    assert old is not None
+    start = time.monotonic()
+    result = crash.call("loop", {})
+    assert result == CallResult("timeout", message="took longer than 0.5 s")
+    assert time.monotonic() - start < 2
+    assert not _exists(old)  # killed and reaped: not even a zombie
+    assert crash.call("ok", {}) == CallResult("ok", value=1)
+    assert crash.pid not in (None, old)
+
+
+def test_per_call_timeout_overrides_the_limit(crash: Sandbox) -> None:
+    result = crash.call("sleep", {}, timeout=0.2)
+    assert result == CallResult("timeout", message="took longer than 0.2 s")
+
+
+def test_memory_bomb_is_an_error_and_the_parent_is_fine(crash: Sandbox) -> None:
+    before = _maxrss_mb()
+    for function in ("memory_bomb", "numpy_bomb"):
+        assert crash.call(function, {}) == CallResult("error", message="ran out of memory")
+        assert crash.call("ok", {}).status == "ok"
+    assert _maxrss_mb() - before < 50
+
+
+def test_growing_until_the_limit() -> None:
+    limits = Limits(call_timeout=5.0, memory_bytes=300 << 20)
+    with Sandbox(HOSTILE / "crash.py", limits) as box:
+        result = box.call("memory_growth", {})
+        assert result.status in ("error", "crashed"), result
+        assert box.call("ok", {}).status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("function", "message"),
+    [
+        ("sys_exit", "the process exited (sys.exit(3))"),
+        ("os_exit", "the process exited with code 4"),
+        ("segfault", "the process crashed (SIGSEGV), possibly a too deep recursion"),
+    ],
+)
+def test_death_in_a_call_is_crashed(crash: Sandbox, function: str, message: str) -> None:
+    old = crash.pid
+    assert crash.call(function, {}) == CallResult("crashed", message=message)
+    assert old is not None and not _exists(old)
+    assert crash.call("ok", {}) == CallResult("ok", value=1)
+
+
+def test_deep_recursion_is_an_error(crash: Sandbox) -> None:
+    result = crash.call("recurse", {})
+    assert result.status == "error" and result.message.startswith("RecursionError")
+    through_c = crash.call("recurse_through_c", {})
+    assert through_c.status in ("error", "crashed")  # never a hang
+    assert crash.call("ok", {}).status == "ok"
+
+
+def test_100_mb_of_output_is_bounded(crash: Sandbox) -> None:
+    before = _maxrss_mb()
+    result = crash.call("big_output", {}, timeout=5)
+    assert result.status == "ok" and result.value == 1
+    assert result.output.startswith("x" * 1000)
+    assert len(result.output) < FAST.output_bytes + 200
+    assert "more bytes of output dropped" in result.output
+    assert _maxrss_mb() - before < 50
+
+
+def test_endless_printing_is_bounded(crash: Sandbox) -> None:
+    result = crash.call("many_prints", {})
+    assert result.status in ("ok", "timeout")
+    assert len(result.output) < FAST.output_bytes + 200
+
+
+def test_output_is_captured_per_call(crash: Sandbox) -> None:
+    result = crash.call("stderr_and_stdout", {})
+    assert result == CallResult("ok", value=1, output="to stdout\nto stderr\n")
+    assert crash.call("ok", {}).output == ""
+
+
+# -- forgeries -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("function", "type_name"),
+    [
+        ("eq_object", "AlwaysEqual"),
+        ("float_subclass", "SneakyFloat"),
+        ("int_subclass", "I"),
+        ("list_of_eq_objects", "AlwaysEqual"),
+        ("tuple_of_float_subclass", "SneakyFloat"),
+        ("ndarray_subclass", "matrix"),
+        ("hostile_metaclass", "Hostile"),
+    ],
+)
+def test_impostor_values_are_refused(forgery: Sandbox, function: str, type_name: str) -> None:
+    result = forgery.call(function, {})
+    assert result == CallResult(
+        "error",
+        message=f"returned an object of type {type_name}; expected a number, array, list or tuple",
+    )
+
+
+@pytest.mark.parametrize(
+    "function",
+    ["object_array", "complex_array", "dict_with_int_keys", "self_reference", "too_large",
+     "huge_int"],
+)
+def test_untransportable_values_are_errors(forgery: Sandbox, function: str) -> None:
+    result = forgery.call(function, {})
+    assert result.status == "error" and result.message.startswith("returned"), result
+
+
+def test_printed_reply_is_ignored(forgery: Sandbox) -> None:
+    result = forgery.call("forge_stdout", {})
+    assert result.status == "ok" and result.value == 1
+    assert '"value": 42' in result.output
+
+
+def test_reply_written_to_every_fd_is_ignored(forgery: Sandbox) -> None:
+    assert forgery.call("forge_fds", {}).value == 1
+    assert forgery.call("forge_stdout", {}).value == 1
+
+
+def test_forged_reply_with_the_nonce_is_still_checked(forgery: Sandbox) -> None:
+    # Reading the nonce out of memory only lets a student send what they could return;
+    # a malformed value is refused by the parent.
+    bad = {"__ndarray__": [[1.0]], "dtype": "float64", "shape": [5]}
+    result = forgery.call("forge_with_nonce", {"value": bad})
+    assert result == CallResult("error", message="returned a value that could not be read")
+    assert forgery.call("forge_stdout", {}).value == 1  # the stale real reply was skipped
+
+
+def test_hostile_exception_message(forgery: Sandbox) -> None:
+    result = forgery.call("hostile_exception", {})
+    assert result.status == "error" and result.message.startswith("Weird: <unprintable>")
+
+
+# -- import failures -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "message", "output"),
+    [
+        ("import_exit", "crashed", "the process exited (sys.exit(3))", ""),
+        ("import_os_exit", "crashed", "the process exited with code 5", "about to leave\n"),
+        ("import_syntax", "error", "SyntaxError: invalid syntax (solution.py, line 5)", ""),
+        ("import_loop", "timeout", "importing solution.py took longer than 1.0 s", ""),
+        ("import_raise", "error", "KeyError: 'key' (solution.py, line 4)", ""),
+        ("import_forge", "error",
+         "RuntimeError: import failed after a forged reply (solution.py, line 4)", None),
+    ],
+)
+def test_import_failure(name: str, status: str, message: str, output: str | None) -> None:
+    path = HOSTILE / (f"{name}.txt" if name == "import_syntax" else f"{name}.py")
+    with Sandbox(path, Limits(call_timeout=0.5, import_timeout=1.0)) as box:
+        failure = box.import_error
+        assert failure is not None
+        assert (failure.status, failure.message) == (status, message)
+        if output is not None:
+            assert failure.output == output
+        assert box.pid is None  # no child left running
+        start = time.monotonic()
+        assert box.call("anything", {}) is failure
+        assert box.call("anything", {}) is failure  # no restart, again and again
+        assert time.monotonic() - start < 0.05
+
+
+def test_missing_solution_is_an_import_error(tmp_path: Path) -> None:
+    with Sandbox(tmp_path / "solution.py") as box:
+        assert box.import_error is not None and box.import_error.status == "error"
+
+
+# -- process hygiene -------------------------------------------------------------------
+
+
+def test_exit_kills_the_child_and_removes_its_folder() -> None:
+    with Sandbox(HOSTILE / "correct.py", FAST) as box:
+        pid = box.pid
+        workdir = box.call("cwd", {}).value
+        assert pid is not None and _exists(pid)
+        assert isinstance(workdir, str) and Path(workdir).is_dir()
+    assert not _exists(pid)
+    assert not Path(workdir).exists() and not Path(workdir).parent.exists()
+    assert _children(pid) == []
+
+
+def test_exit_after_an_exception_still_cleans_up() -> None:
+    with pytest.raises(KeyError), Sandbox(HOSTILE / "crash.py", FAST) as box:
+        pid = box.pid
+        raise KeyError("the caller failed")
+    assert pid is not None and not _exists(pid)
+
+
+# -- the audit hook and the codec ------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", [child._audit, child._resolve])
+def test_hook_reads_no_global_and_has_no_closure(function: object) -> None:
+    code = function.__code__  # type: ignore[attr-defined]
+    forbidden = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF", "LOAD_CLOSURE"}
+    assert not {i.opname for i in dis.get_instructions(code)} & forbidden
+    assert function.__closure__ is None  # type: ignore[attr-defined]
+    assert not [c for c in code.co_consts if hasattr(c, "co_code")]  # no nested functions
+
+
+def _round_trip(value: object) -> object:
+    return child.decode(child.loads(child.dumps(child.encode(value))))
+
+
+def test_codec_round_trip() -> None:
+    value = (1, -2.5, "s", None, True, [np.arange(3, dtype=np.uint16)], {"k": (math.inf,)})
+    back = _round_trip(value)
+    assert isinstance(back, tuple) and back[:5] == value[:5]
+    assert back[5][0].dtype == np.uint16 and back[6] == {"k": (math.inf,)}  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [object(), 1j, b"bytes", {1, 2},
+     np.array(["a"]), np.longdouble(1.0), bytearray(b"x"), range(3)],
+)
+def test_encode_refuses_other_types(value: object) -> None:
+    with pytest.raises(child.EncodeError):
+        child.encode(value)
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        {"__ndarray__": [1.0, 2.0], "dtype": "float64", "shape": [3]},
+        {"__ndarray__": [1, 2], "dtype": "float64", "shape": [2]},
+        {"__ndarray__": [True], "dtype": "int64", "shape": [1]},
+        {"__ndarray__": [1], "dtype": "object", "shape": [1]},
+        {"__ndarray__": [1], "dtype": "int8", "shape": [-1]},
+        {"__ndarray__": [300], "dtype": "uint8", "shape": [1]},
+        {"__ndarray__": [[1]], "dtype": "int64", "shape": [1]},
+        {"__npscalar__": 1.5, "dtype": "int64"},
+        {"__float__": "NaN"},
+        {"__tuple__": "abc"},
+        {"__dict__": [1]},
+        {"unknown": 1},
+        {"a": 1, "b": 2},
+        math.nan,
+    ],
+)
+def test_decode_refuses_malformed_structures(wire: object) -> None:
+    with pytest.raises(child.DecodeError):
+        child.decode(wire)
+
+
+def test_bare_nan_literal_is_refused() -> None:
+    with pytest.raises(child.DecodeError):
+        child.loads(b'{"value": NaN}')
+    assert json.loads(child.dumps({"x": child.encode(math.nan)})) == {"x": {"__float__": "nan"}}
+
+
+def test_resolve_follows_links_like_the_kernel(tmp_path: Path) -> None:
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "secret").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "deep")
+    # lexically link/../secret is tmp_path/secret; the kernel goes through real/deep
+    assert child._resolve(str(tmp_path / "link" / ".." / "x"), "/") == str(tmp_path / "real" / "x")
+    assert child._resolve(b"link/../secret", str(tmp_path)) == str(tmp_path / "real" / "secret")
+    assert child._resolve("a/./b/../c", "/w") == "/w/a/c"
+    assert child._resolve(3, "/w") is None
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(child.SandboxRefusal):
+        child._resolve(str(loop / "x"), "/")
