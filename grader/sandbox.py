@@ -55,7 +55,8 @@ class Limits:
     call_timeout: float = 2.0  # wall clock seconds per call
     import_timeout: float = 10.0  # wall clock for importing solution.py
     cpu_seconds: int = 60  # RLIMIT_CPU for the whole child
-    # RLIMIT_AS: the child with numpy imported maps about 100 MB
+    # RLIMIT_AS: measured, the child maps about 100 MB with numpy imported and about
+    # 260 MB once the student imports scipy.stats, so 1 GiB leaves the student ~750 MB
     memory_bytes: int = 1 << 30
     file_bytes: int = 1 << 20  # RLIMIT_FSIZE
     output_bytes: int = 64 << 10  # stdout+stderr kept per call; the rest is dropped
