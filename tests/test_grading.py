@@ -169,3 +169,22 @@ def test_check_outside_a_generated_folder_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no .grader.yaml here" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("source", "fragment"), [
+    ("def posterior_prob(:\n", "SyntaxError"),
+    ("import os\nos._exit(4)\n", "exited"),
+    ("raise RuntimeError('boom at import')\n", "boom at import"),
+])
+def test_import_failure_costs_only_function_parts(assignment: Assignment, tmp_path: Path,
+                                                  source: str, fragment: str) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    (tmp_path / "solution.py").write_text(source)
+    result = grade(tmp_path, assignment, "ada")
+    for exercise, part in result.parts():
+        if part.kind == "function":
+            assert part.status == "error"
+            assert "solution.py could not be imported" in part.feedback
+            assert fragment in part.feedback
+        else:
+            assert part.status == "correct", (exercise.id, part.id, part.feedback)
