@@ -6,6 +6,11 @@ import numpy as np
 def _picked(log_probs, target, weight, ignore_index):
     log_probs = np.asarray(log_probs, dtype=float)
     target = np.asarray(target).astype(np.int64)
+    if log_probs.ndim == 1:
+        # Unbatched, as torch allows: log_probs (C,) with a 0-d target. Treat it as a batch
+        # of one and give back 0-d results (reduction="none" keeps the target's shape).
+        losses, w_t = _picked(log_probs[None], target[None], weight, ignore_index)
+        return losses[0, ...], w_t[0, ...]
     n_classes = log_probs.shape[1]
     keep = target != ignore_index
     safe = np.where(keep, target, 0)
