@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
 
-from .errors import BankError
+from .errors import BankError, SpecError
 from .spec import Spec, load_spec
 
 
@@ -22,6 +23,15 @@ def bundled_root() -> Path:
     if (inside / "exercises").is_dir():
         return inside
     return package.parent
+
+
+@dataclass(frozen=True)
+class Summary:
+    id: str
+    title: str
+    topic: str
+    kinds: tuple[str, ...]
+    points: float
 
 
 class Bank:
@@ -57,6 +67,23 @@ class Bank:
                 raise BankError(f"no exercise '{exercise_id}'{hint}", file=self.exercises_dir)
             self._specs[exercise_id] = load_spec(path, exercise_id)
         return self._specs[exercise_id]
+
+    def summary(self, exercise_id: str) -> Summary:
+        """What `grader list` shows, read without the full checks (templates, schema,
+        expressions) that `spec()` and `grader validate` make: listing stays fast."""
+        from . import yamlfile
+
+        path = self.spec_path(exercise_id)
+        data = yamlfile.load(path, SpecError).data
+        try:
+            parts = data["parts"]
+            return Summary(
+                id=exercise_id, title=str(data["title"]), topic=str(data["topic"]),
+                kinds=tuple(sorted({str(p["kind"]) for p in parts})),
+                points=float(sum(float(p["points"]) for p in parts)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SpecError(f"malformed spec ({exc!r}); run `grader validate {exercise_id}`",
+                            file=path) from None
 
     def solution_path(self, exercise_id: str) -> Path:
         return self.solutions_dir / f"{exercise_id}.py"

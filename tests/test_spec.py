@@ -117,3 +117,16 @@ def test_published_schema_is_valid_and_matches_the_bank(bank: Bank) -> None:
     for exercise_id in bank.ids:
         data = yaml.safe_load(bank.spec_path(exercise_id).read_text())
         jsonschema.validate(data, schema)
+
+
+def test_fast_and_pure_yaml_loaders_agree(bank: Bank) -> None:
+    import yaml
+
+    from grader import yamlfile
+
+    for exercise_id in bank.ids:
+        path = bank.spec_path(exercise_id)
+        fast = yamlfile.load(path, SpecError).data
+        pure = yaml.load(path.read_text(), Loader=yamlfile.SpecLoader)
+        assert fast == pure, exercise_id
+        assert fast == yaml.safe_load(path.read_text()) or "yes" in path.read_text()
