@@ -1,0 +1,449 @@
+"""`grade_all`: grade a folder of submissions in parallel into a gradebook, a CSV and reports.
+
+Workers grade; the parent alone writes the gradebook, one transaction per student as
+results arrive, so a batch killed half-way keeps everything that finished, and running
+it again resumes: a student whose newest attempt was graded from the same files, by the
+same grader version and the same assignment, is skipped.
+
+Why a small pool of our own rather than ProcessPoolExecutor: when a worker dies, the
+executor breaks and fails every pending future without saying which task killed it.
+Here each worker grades one student at a time over its own pipe, so a dead worker costs
+exactly the student it was grading, and a fresh worker takes its place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Literal
+
+from . import __version__
+from .assignment import STUDENT_ID, Assignment, Student, load_assignment
+from .bank import Bank
+from .errors import GraderError, SubmissionError
+from .generate import _write
+from .gradebook import Gradebook, load_result, result_json, submission_hash
+from .grading import grade
+from .result import Result
+
+EventKind = Literal["graded", "skipped", "failed"]
+
+GRADEBOOK_FILE = "gradebook.sqlite"
+CSV_FILE = "grades.csv"
+STUDENTS_DIR = "students"
+CLASS_REPORT_FILE = "class-report.html"
+DEFAULT_TIMEOUT = 900.0     # seconds for one student; the sandbox bounds each call far lower
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """One student done (graded, skipped as unchanged, or failed); for progress bars."""
+
+    student: str
+    kind: EventKind
+    done: int
+    total: int
+    score: float | None = None
+    max_score: float | None = None
+    message: str = ""
+
+
+@dataclass
+class BatchSummary:
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)       # unchanged since their last attempt
+    failed: dict[str, str] = field(default_factory=dict)   # student → what went wrong
+    unknown: list[str] = field(default_factory=list)       # folders not in the roster: not graded
+    missing: list[str] = field(default_factory=list)       # roster students with no folder
+    out: Path = Path()
+    gradebook: Path = Path()
+    grades_csv: Path = Path()
+    students_dir: Path = Path()
+    class_report: Path | None = None    # None when the class report format is not available
+    html_reports: bool = False          # whether students/<id>.html were written
+    problems: list[str] = field(default_factory=list)     # reports that could not be written
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.problems
+
+
+@dataclass(frozen=True)
+class _Task:
+    student: str
+    folder: str
+    hash: str
+
+
+def assignment_hash(assignment: Assignment) -> str:
+    """sha256 of everything that decides a grade besides the hand-in: the assignment's
+    settings and the bytes of each exercise's spec and reference solution.
+
+    A fixed typo in a spec changes it, so the next batch regrades everyone.
+    """
+    settings = {"name": assignment.name, "salt": assignment.salt,
+                "items": [[i.id, i.points] for i in assignment.items],
+                "show_expected": assignment.show_expected,
+                "show_solution": assignment.show_solution}
+    digest = hashlib.sha256(b"grader.assignment/1\0")
+    digest.update(json.dumps(settings, sort_keys=True).encode() + b"\0")
+    for exercise_id in assignment.exercise_ids:
+        for path in (assignment.bank.spec_path(exercise_id),
+                     assignment.bank.solution_path(exercise_id)):
+            digest.update(exercise_id.encode() + b"\0" + path.suffix.encode() + b"\0")
+            data = path.read_bytes() if path.is_file() else b""
+            digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
+              roster: list[Student] | None = None, jobs: int | None = None,
+              progress: Callable[[BatchEvent], None] | None = None,
+              regrade: bool = False, timeout: float | None = DEFAULT_TIMEOUT) -> BatchSummary:
+    """Grade every `submissions_dir/<student>/` into `out/` (gradebook, CSV, reports).
+
+    With a roster, only its students are graded: a student with no folder is graded as
+    an empty hand-in (every part missing), and folders of nobody on it are listed as
+    unknown. Without one, every folder whose name can be a student id is graded.
+    `regrade` grades unchanged hand-ins again (a new attempt each). `timeout` bounds the
+    grading of one student in seconds (None: no bound).
+    """
+    started = time.monotonic()
+    submissions_dir = Path(submissions_dir)
+    out = Path(out)
+    if not submissions_dir.is_dir():
+        raise SubmissionError("no such folder of submissions", file=submissions_dir)
+    if jobs is not None and jobs < 1:
+        raise GraderError(f"jobs must be at least 1, not {jobs}")
+    out.mkdir(parents=True, exist_ok=True)
+    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
+                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+    folders = _student_folders(submissions_dir, out)
+    students: list[Student]
+    if roster is None:
+        students = [Student(name) for name in sorted(folders) if STUDENT_ID.match(name)]
+        summary.unknown = sorted(name for name in folders if not STUDENT_ID.match(name))
+    else:
+        students = list(roster)
+        on_roster = {s.id for s in students}
+        summary.unknown = sorted(name for name in folders if name not in on_roster)
+        summary.missing = [s.id for s in students if s.id not in folders]
+    fingerprint = assignment_hash(assignment)
+    with tempfile.TemporaryDirectory(prefix="grader-empty-") as empty, \
+            Gradebook(summary.gradebook) as book:
+        book.add_students(students)
+        latest = book.latest_attempts(assignment.name)
+        tasks: list[_Task] = []
+        total = len(students)
+        done = 0
+        for student in students:
+            folder = folders.get(student.id, Path(empty))
+            digest = submission_hash(folder)
+            previous = latest.get(student.id)
+            if (not regrade and previous is not None and previous.submission_hash == digest
+                    and previous.grader_version == __version__
+                    and previous.assignment_hash == fingerprint):
+                done += 1
+                summary.skipped.append(student.id)
+                if progress:
+                    progress(BatchEvent(student.id, "skipped", done, total,
+                                        previous.score, previous.max_score,
+                                        "unchanged since the last attempt"))
+                continue
+            tasks.append(_Task(student.id, str(folder), digest))
+
+        def finished(task: _Task, payload: str | None, error: str | None) -> None:
+            nonlocal done
+            done += 1
+            if payload is not None:
+                result = load_result(payload)
+                book.record(result, task.hash, assignment_hash=fingerprint)
+                summary.graded.append(task.student)
+                event = BatchEvent(task.student, "graded", done, total, result.score,
+                                   result.max_score)
+            else:
+                summary.failed[task.student] = error or "failed"
+                event = BatchEvent(task.student, "failed", done, total,
+                                   message=error or "failed")
+            if progress:
+                progress(event)
+
+        if tasks:
+            workers = min(jobs or os.cpu_count() or 1, len(tasks))
+            _run_pool(assignment, tasks, workers, timeout, finished)
+        latest_results = book.latest(assignment.name)
+        known = {s.id: s for s in book.students()}
+    if roster is not None:
+        people = [known.get(s.id, s) for s in students]
+    else:
+        ids = sorted(set(latest_results) | {s.id for s in students})
+        people = [known.get(i, Student(i)) for i in ids]
+    _write_outputs(assignment, people, latest_results, summary)
+    # In grading order, not arrival order, so that a summary does not depend on timing.
+    order = {s.id: n for n, s in enumerate(students)}
+    summary.graded.sort(key=order.__getitem__)
+    summary.failed = dict(sorted(summary.failed.items(), key=lambda kv: order[kv[0]]))
+    summary.elapsed = time.monotonic() - started
+    return summary
+
+
+def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:
+    """Folder name → folder, leaving out hidden ones and `out` if it lies inside."""
+    out_resolved = out.resolve()
+    found = {}
+    for path in submissions_dir.iterdir():
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        if path.resolve() == out_resolved:
+            continue
+        found[path.name] = path
+    return found
+
+
+# -- the pool ------------------------------------------------------------------------------
+
+def _start_method() -> str:
+    # fork: workers inherit the loaded assignment (specs parsed, references imported) for
+    # free. Elsewhere fork is unsafe (macOS) or absent (Windows): spawn and reload.
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+@dataclass
+class _Worker:
+    process: Any             # multiprocessing.process.BaseProcess
+    conn: Connection
+    task: _Task | None = None
+    since: float = 0.0
+
+
+def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: float | None,
+              finished: Callable[[_Task, str | None, str | None], None]) -> None:
+    method = _start_method()
+    context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
+    recipe: Assignment | tuple[str, str] = assignment
+    if method != "fork":
+        if assignment.path is None:
+            raise GraderError("parallel grading needs an assignment loaded from a file")
+        recipe = (str(assignment.path), str(assignment.bank.root))
+    pending = deque(tasks)
+    pool: list[_Worker] = []
+
+    def spawn() -> _Worker:
+        parent_end, child_end = context.Pipe()
+        process = context.Process(target=_worker_main, name="grader-worker", daemon=True,
+                                  args=(child_end, parent_end, os.getpid(), recipe))
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about forking a process that has threads (numpy's BLAS
+            # pool); the worker only grades, and the BLAS libraries handle fork.
+            warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks",
+                                    category=DeprecationWarning)
+            process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    try:
+        pool = [spawn() for _ in range(size)]
+        while pending or any(w.task is not None for w in pool):
+            for worker in pool:
+                if worker.task is None and pending:
+                    worker.task = pending.popleft()
+                    worker.since = time.monotonic()
+                    worker.conn.send((worker.task.student, worker.task.folder))
+            busy = [w for w in pool if w.task is not None]
+            wait_for = None
+            if timeout is not None:
+                wait_for = max(0.0, min(w.since for w in busy) + timeout - time.monotonic())
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                             timeout=wait_for))
+            for worker in busy:
+                task = worker.task
+                assert task is not None
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    kind, payload = _receive(worker)
+                elif timeout is not None and time.monotonic() - worker.since >= timeout:
+                    kind, payload = "timeout", (f"grading took longer than {timeout:g} s and "
+                                                "was stopped; nothing was recorded")
+                else:
+                    continue
+                worker.task = None
+                if kind in ("dead", "timeout"):
+                    _stop(worker)
+                    pool.remove(worker)
+                    if pending:
+                        pool.append(spawn())
+                if kind == "ok":
+                    finished(task, payload, None)
+                else:
+                    finished(task, None, payload)
+    finally:
+        for worker in pool:
+            _stop(worker, gently=worker.task is None)
+
+
+def _receive(worker: _Worker) -> tuple[str, str]:
+    """("ok", result JSON) or ("error", message) from the worker, or ("dead", why)."""
+    try:
+        if worker.conn.poll():
+            kind, payload = worker.conn.recv()
+            return str(kind), str(payload)
+    except (EOFError, OSError):
+        pass
+    worker.process.join(timeout=5)
+    code = worker.process.exitcode
+    if code is not None and code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+    else:
+        how = f"exit code {code}"
+    return "dead", f"the grading process died ({how}); nothing was recorded"
+
+
+def _stop(worker: _Worker, gently: bool = False) -> None:
+    if gently:
+        with contextlib.suppress(OSError, ValueError):
+            worker.conn.send(None)
+        worker.process.join(timeout=5)
+    if worker.process.is_alive():
+        worker.process.terminate()      # SIGTERM: the worker closes its sandbox and exits
+        worker.process.join(timeout=5)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join()
+    worker.conn.close()
+    worker.process.close()
+
+
+def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
+                 recipe: Assignment | tuple[str, str]) -> None:
+    """A worker: grade (student, folder) pairs until told to stop; reply with plain JSON."""
+    # Ctrl-C is the parent's to handle (it stops the workers); SIGTERM unwinds, so the
+    # sandbox of the student being graded is closed and its temporary folder removed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    parent_end.close()
+    if isinstance(recipe, Assignment):
+        assignment = recipe
+    else:
+        path, bank_root = recipe
+        assignment = load_assignment(path, bank=Bank(bank_root))
+    while True:
+        try:
+            # A parent killed with SIGKILL sends no EOF (its siblings hold copies of the
+            # pipe), so an orphaned worker notices by its parent id instead.
+            while not conn.poll(1.0):
+                if os.getppid() != parent_pid:
+                    return
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        student, folder = task
+        try:
+            reply = ("ok", result_json(grade(Path(folder), assignment, student)))
+        except Exception as exc:   # anything grading one student raises costs that student
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except OSError:
+            return
+
+
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+# -- outputs -------------------------------------------------------------------------------
+
+def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[str, Result],
+                   summary: BatchSummary) -> None:
+    """The CSV and JSON always; HTML reports and the class report when those formats exist.
+
+    Everything comes from the gradebook's newest attempts, so a resumed batch writes them
+    complete. A report that fails to render is noted in `summary.problems` rather than
+    raised: the grades are recorded by then, and the CSV must still be written.
+    """
+    from . import reports
+
+    summary.students_dir.mkdir(parents=True, exist_ok=True)
+    _write(summary.grades_csv, grades_csv(assignment, people, latest))
+    results = [latest[p.id] for p in people if p.id in latest]
+    html = "html" in getattr(reports, "FORMATS", ())
+    for result in results:
+        if not STUDENT_ID.match(result.student):
+            continue          # cannot name a file; it is still in the gradebook and CSV
+        base = summary.students_dir / result.student
+        _write(base.with_name(f"{result.student}.json"), reports.render(result, "json"))
+        if html:
+            try:
+                _write(base.with_name(f"{result.student}.html"), reports.render(result, "html"))
+            except Exception as exc:
+                summary.problems.append(f"{result.student}.html not written: "
+                                        f"{type(exc).__name__}: {exc}")
+                html = False
+            else:
+                summary.html_reports = True
+    if find_spec("grader.reports.class_report") is not None:
+        path = summary.out / CLASS_REPORT_FILE
+        try:
+            from .reports.class_report import render_class_report  # type: ignore[import-not-found,unused-ignore]
+
+            _write(path, render_class_report(results, title=f"{assignment.title}: class report"))
+        except Exception as exc:
+            summary.problems.append(f"{CLASS_REPORT_FILE} not written: "
+                                    f"{type(exc).__name__}: {exc}")
+        else:
+            summary.class_report = path
+
+
+def _number(x: float) -> str:
+    text = f"{round(x, 4):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _cell(text: str) -> str:
+    # A name such as "=HYPERLINK(...)" must stay text when the CSV is opened in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def grades_csv(assignment: Assignment, people: Iterable[Student],
+               latest: dict[str, Result]) -> str:
+    """LMS-ready CSV: one row per student, their newest attempt's scores (blank if none)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    exercise_ids = list(assignment.exercise_ids)
+    writer.writerow(["id", "name", "email", "score", "max_score", "percent", *exercise_ids])
+    for person in people:
+        result = latest.get(person.id)
+        row = [_cell(person.id), _cell(person.name), _cell(person.email)]
+        if result is None:
+            writer.writerow(row + [""] * (3 + len(exercise_ids)))
+            continue
+        by_id = {e.id: e.score for e in result.exercises}
+        pct = 100 * result.score / result.max_score if result.max_score else 0.0
+        row += [_number(result.score), _number(result.max_score), _number(round(pct, 2))]
+        row += [_number(by_id[i]) if i in by_id else "" for i in exercise_ids]
+        writer.writerow(row)
+    return buffer.getvalue()
+
