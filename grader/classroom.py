@@ -1,0 +1,216 @@
+"""`grader classroom`: a GitHub Classroom template repository that grades itself.
+
+Classroom copies the template into one repository per student, named
+`<prefix>-<GitHub username>`; the username is the student id that picks the variant.
+The template holds a placeholder student's files; its workflow writes each student's
+own variant on the commit that creates their repository (`personalize`), then grades
+every push with `grader grade` and reports the points to Classroom.
+
+    make_classroom(load_assignment("hw1.yaml"), Path("hw1-template"))
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+import yaml
+
+from .assignment import STUDENT_ID, Assignment, Student, load_assignment
+from .errors import GraderError
+from .generate import META_FILE, _write, metadata, write_student
+
+Solutions = Literal["template", "private"]
+
+PLACEHOLDER = "your-github-username"
+DEFAULT_PIP_SOURCE = "grader @ git+https://github.com/ORG/grader@v0.1.0"
+DEFAULT_BANK_REPOSITORY = "ORG/grader-bank-private"
+CONFIG_FILE = ".grader/classroom.yaml"
+ASSIGNMENT_FILE = ".grader/assignment.yaml"
+BANK_DIR = ".grader/bank"
+WORKFLOW_FILE = ".github/workflows/classroom.yml"
+VARIANT_FILES = ("assignment.html", "ASSIGNMENT.md", META_FILE)
+STUB_FILES = ("answers.yaml", "solution.py")      # the student's: rewritten only if untouched
+
+_GITIGNORE = """\
+# written by the autograder and `grader grade`
+grader-result.json
+report.html
+__pycache__/
+"""
+
+
+class ClassroomError(GraderError):
+    """The template or a student's repository cannot be set up."""
+
+
+def _templates() -> jinja2.Environment:
+    # [[ ]] and [% %]: GitHub's own ${{ ... }} expressions pass through untouched.
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("grader", "templates/classroom"),
+        variable_start_string="[[", variable_end_string="]]",
+        block_start_string="[%", block_end_string="%]",
+        comment_start_string="[#", comment_end_string="#]",
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = "template",
+                   pip_source: str = DEFAULT_PIP_SOURCE, prefix: str | None = None,
+                   bank_repository: str = DEFAULT_BANK_REPOSITORY) -> Path:
+    """Write a GitHub Classroom template repository for `assignment` into `out`.
+
+    `prefix` is the Classroom assignment's repository prefix (default: the assignment's
+    name). With solutions="template" the exercises' specs and reference solutions are
+    copied into `.grader/bank/` (students who look can read them); with "private" the
+    workflow checks them out from `bank_repository` with a token secret.
+    """
+    if solutions not in ("template", "private"):
+        raise ClassroomError(f"solutions must be 'template' or 'private', not {solutions!r}")
+    prefix = assignment.name if prefix is None else prefix
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", prefix):
+        raise ClassroomError(f"repository prefix {prefix!r}: use letters, digits and . _ -")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ClassroomError(f"{out}: exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    private = solutions == "private"
+
+    grader_dir = out / ".grader"
+    grader_dir.mkdir(exist_ok=True)
+    bank = out / BANK_DIR
+    if bank.exists():
+        shutil.rmtree(bank)      # a bank from an earlier run with other exercises
+    if not private:
+        _copy_bank(assignment, bank)
+    _write(out / ASSIGNMENT_FILE, assignment_yaml(assignment))
+    _write(out / CONFIG_FILE, yaml.safe_dump(
+        {"prefix": prefix, "placeholder": PLACEHOLDER, "solutions": solutions},
+        sort_keys=False))
+    for name, text in _render(assignment, PLACEHOLDER).items():
+        _write(out / name, text)
+
+    context = {"title": assignment.title, "prefix": prefix, "pip_source": pip_source,
+               "private": private, "bank_repository": bank_repository,
+               "placeholder": PLACEHOLDER,
+               "assignment_file": assignment.path.name if assignment.path else "hw.yaml"}
+    env = _templates()
+    _write(out / "README.md", env.get_template("README.md.j2").render(context))
+    workflow = out / WORKFLOW_FILE
+    workflow.parent.mkdir(parents=True, exist_ok=True)
+    _write(workflow, env.get_template("classroom.yml.j2").render(context))
+    _write(out / ".gitignore", _GITIGNORE + (f"{BANK_DIR}/\n" if private else ""))
+    return out
+
+
+def assignment_yaml(assignment: Assignment) -> str:
+    """The assignment file as the template carries it: its bank is `.grader/bank`."""
+    data: dict[str, object] = {"name": assignment.name, "title": assignment.title,
+                               "salt": assignment.salt, "bank": "bank"}
+    if not assignment.show_expected:
+        data["show_expected"] = False
+    if not assignment.show_solution:
+        data["show_solution"] = False
+    data["exercises"] = [item.id if item.points is None else {"id": item.id, "points": item.points}
+                         for item in assignment.items]
+    return ("# The assignment, as the autograder reads it. Edit the original and run\n"
+            "# `grader classroom` again rather than this copy.\n"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def _copy_bank(assignment: Assignment, bank: Path) -> None:
+    for exercise_id in assignment.exercise_ids:
+        for source, folder in ((assignment.bank.spec_path(exercise_id), "exercises"),
+                               (assignment.bank.solution_path(exercise_id), "solutions")):
+            if not source.is_file():
+                continue          # an exercise with no function parts has no solution file
+            target = bank / folder / source.relative_to(source.parents[1])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+
+
+def _render(assignment: Assignment, student: str) -> dict[str, str]:
+    """File name → text of `student`'s variant files and answer stubs, as generate writes
+    them, with the variant's Markdown as ASSIGNMENT.md (README.md is the workflow's)."""
+    with tempfile.TemporaryDirectory(prefix="grader-classroom-") as tmp:
+        folder = Path(tmp)
+        write_student(assignment, Student(student), folder)
+        files = {name: (folder / name).read_text(encoding="utf-8")
+                 for name in ("assignment.html", *STUB_FILES)}
+        files["ASSIGNMENT.md"] = (folder / "README.md").read_text(encoding="utf-8")
+    meta = metadata(assignment, student)
+    # relative, so that `grader check` works in any clone (run from its top folder)
+    meta["assignment"]["bank"] = BANK_DIR
+    files[META_FILE] = yaml.safe_dump(meta, sort_keys=False)
+    return files
+
+
+def _config(repo: Path) -> dict[str, str]:
+    path = repo / CONFIG_FILE
+    if not path.is_file():
+        raise ClassroomError(f"no {CONFIG_FILE} in {repo}: not a repository made by "
+                             "`grader classroom`")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {k: str(v) for k, v in data.items()}
+
+
+def repository_name(repo: Path, environ: dict[str, str] | None = None) -> str:
+    """The repository's name: from GITHUB_REPOSITORY in Actions, else the origin remote,
+    else the folder's name."""
+    if environ and environ.get("GITHUB_REPOSITORY"):
+        return environ["GITHUB_REPOSITORY"].rsplit("/", 1)[-1]
+    config = repo / ".git" / "config"
+    if config.is_file():
+        text = config.read_text(encoding="utf-8", errors="replace")
+        origin = re.search(r'\[remote "origin"\][^\[]*?^\s*url\s*=\s*(\S+)', text, re.M)
+        if origin:
+            name = re.split(r"[/:]", origin.group(1).rstrip("/"))[-1]
+            return name.removesuffix(".git")
+    return repo.resolve().name
+
+
+def student_from_repository(repo: Path, environ: dict[str, str] | None = None) -> str:
+    """The GitHub username at the end of `<prefix>-<username>`."""
+    prefix = _config(repo)["prefix"]
+    name = repository_name(repo, environ)
+    if not name.startswith(prefix + "-") or name == prefix + "-":
+        raise ClassroomError(f"cannot tell the student from the repository name {name!r} "
+                             f"(expected {prefix}-<GitHub username>); pass --student")
+    return name[len(prefix) + 1:]
+
+
+def personalize(repo: Path, student: str | None = None, *,
+                environ: dict[str, str] | None = None) -> str:
+    """Rewrite a Classroom repository's variant for its student; return the student id.
+
+    assignment.html, ASSIGNMENT.md and .grader.yaml are rewritten; answers.yaml and
+    solution.py only while they are still the untouched stubs of the previous student,
+    so a student's work is never lost. Running it again changes nothing.
+    """
+    repo = Path(repo)
+    config = _config(repo)
+    if student is None:
+        student = student_from_repository(repo, environ)
+    if not STUDENT_ID.match(student):
+        raise ClassroomError(f"{student!r} cannot be a student id")
+    meta_path = repo / META_FILE
+    current = config.get("placeholder", PLACEHOLDER)
+    if meta_path.is_file():
+        current = str((yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {})
+                      .get("student", current))
+    if current == student and meta_path.is_file():
+        return student
+    assignment = load_assignment(repo / ASSIGNMENT_FILE)
+    untouched = _render(assignment, current)
+    fresh = _render(assignment, student)
+    for name in STUB_FILES:
+        path = repo / name
+        if not path.exists() or path.read_text(encoding="utf-8") == untouched[name]:
+            _write(path, fresh[name])
+    for name in VARIANT_FILES:        # .grader.yaml last: it says the work is done
+        _write(repo / name, fresh[name])
+    return student

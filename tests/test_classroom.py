@@ -1,0 +1,274 @@
+"""`make_classroom`: the template repository, its workflow, and grading it end to end."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grader.assignment import Assignment, load_assignment
+from grader.bank import Bank
+from grader.classroom import (
+    PLACEHOLDER,
+    ClassroomError,
+    make_classroom,
+    personalize,
+    student_from_repository,
+)
+from grader.cli import cli
+from grader.samples import write_submission
+
+from .conftest import ROOT
+
+DEMO = ROOT / "grader" / "demo" / "assignment.yaml"
+GRADING_JOB = "run-autograding-tests"
+
+
+@pytest.fixture(scope="module")
+def assignment() -> Assignment:
+    return load_assignment(DEMO)
+
+
+@pytest.fixture(scope="module")
+def template(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_classroom(assignment, tmp_path_factory.mktemp("classroom") / "template")
+
+
+@pytest.fixture(scope="module")
+def private(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_classroom(assignment, tmp_path_factory.mktemp("classroom") / "private",
+                          solutions="private")
+
+
+def workflow(repo: Path) -> dict[str, Any]:
+    data = yaml.safe_load((repo / ".github" / "workflows" / "classroom.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def step(job: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [s for s in job["steps"] if s.get("id") == name or s.get("name") == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+@pytest.mark.parametrize("mode", ["template", "private"])
+def test_workflow_is_valid_and_wired(mode: str, template: Path, private: Path) -> None:
+    data = workflow(template if mode == "template" else private)
+    assert data["name"] == "Autograding Tests"
+    assert {"push", "workflow_dispatch"} <= set(data["on"])
+    assert data["permissions"]["checks"] == "write"
+    assert data["env"]["GRADER_PIP"].startswith("grader @ git+https://github.com/")
+    assert data["env"]["REPOSITORY_PREFIX"] == "demo-hw1"
+    for job_id, job in data["jobs"].items():
+        ids = [s["id"] for s in job["steps"] if "id" in s]
+        assert len(ids) == len(set(ids))
+        for s in job["steps"]:
+            assert ("uses" in s) != ("run" in s), s
+            if "uses" in s:
+                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", s["uses"]), s["uses"]
+            # every step output a step refers to comes from a step of the same job
+            for ref in re.findall(r"steps\.([\w-]+)\.outputs", json.dumps(s)):
+                assert ref in ids, (job_id, ref)
+        python = step(job, "Set up Python")
+        assert python["uses"] == "actions/setup-python@v5"
+        assert python["with"]["python-version"] == "3.11"
+        assert step(job, "Install the grader")["run"] == 'python -m pip install "$GRADER_PIP"'
+        bank = [s for s in job["steps"] if s.get("with", {}).get("path") == ".grader/bank"]
+        if mode == "private":
+            assert len(bank) == 1
+            assert bank[0]["uses"] == "actions/checkout@v4"
+            assert bank[0]["with"]["repository"] == "ORG/grader-bank-private"
+            assert bank[0]["with"]["token"] == "${{ secrets.GRADER_BANK_TOKEN }}"
+        else:
+            assert bank == []
+
+    job = data["jobs"][GRADING_JOB]
+    assert job["if"] == "github.actor != 'github-classroom[bot]'"
+    assert job["steps"][0]["uses"] == "actions/checkout@v4"
+    grade = step(job, "grade")
+    assert grade["run"].startswith("grader grade . --assignment .grader/assignment.yaml "
+                                   '--student "$STUDENT" --format github-classroom')
+    html = step(job, "Write the HTML report")
+    assert "--format html --output report.html" in html["run"] and html["if"] == "always()"
+    upload = step(job, "Upload the HTML report")
+    assert upload["uses"] == "actions/upload-artifact@v4" and upload["if"] == "always()"
+    assert upload["with"]["path"] == "report.html"
+    reporter = step(job, "Report the points to Classroom")
+    assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"
+    runners = reporter["with"]["runners"].split(",")
+    assert runners == ["grade"]
+    # the reporter reads <RUNNER ID upper-cased>_RESULTS
+    assert reporter["env"] == {f"{r.upper()}_RESULTS": f"${{{{ steps.{r}.outputs.result }}}}"
+                               for r in runners}
+
+    setup = data["jobs"]["personalize"]
+    assert setup["if"] == "github.actor == 'github-classroom[bot]'"
+    assert setup["permissions"] == {"contents": "write"}
+    assert step(setup, "Write the student's variant")["run"] == (
+        'grader personalize . --student "$STUDENT"')
+
+
+def test_template_holds_the_student_files_assignment_and_bank(
+        template: Path, assignment: Assignment) -> None:
+    for name in ("README.md", "ASSIGNMENT.md", "assignment.html", "answers.yaml",
+                 "solution.py", ".grader.yaml", ".gitignore", ".grader/assignment.yaml",
+                 ".grader/classroom.yaml"):
+        assert (template / name).is_file(), name
+    copy = load_assignment(template / ".grader" / "assignment.yaml")
+    assert copy.bank.root == (template / ".grader" / "bank").resolve()
+    assert copy.exercise_ids == assignment.exercise_ids
+    assert copy.max_score == assignment.max_score
+    assert Bank(template / ".grader" / "bank").ids == tuple(sorted(assignment.exercise_ids))
+    for exercise_id in assignment.exercise_ids:
+        # the same variant as the instructor's copy of the assignment draws
+        assert (copy.variant("octocat", exercise_id).values
+                == assignment.variant("octocat", exercise_id).values)
+    meta = yaml.safe_load((template / ".grader.yaml").read_text())
+    assert meta["student"] == PLACEHOLDER
+    assert meta["assignment"]["bank"] == ".grader/bank"
+    readme = (template / "README.md").read_text()
+    for needle in ("Accept the assignment", "git clone", "assignment.html", "answers.yaml",
+                   "solution.py", "grader check", "git push", "Actions", "--solutions private",
+                   "grader grade-all"):
+        assert needle in readme, needle
+
+
+def test_private_template_carries_no_bank(private: Path) -> None:
+    assert not (private / ".grader" / "bank").exists()
+    assert ".grader/bank/" in (private / ".gitignore").read_text()
+    readme = (private / "README.md").read_text()
+    assert "GRADER_BANK_TOKEN" in readme and "ORG/grader-bank-private" in readme
+    assert "grader check\n" not in readme
+
+
+def run_find_student(data: dict[str, Any], repository: str, tmp_path: Path) -> str:
+    """Run the workflow's own shell step, as Actions would, and read what it exported."""
+    script = step(data["jobs"][GRADING_JOB], "Find the student")["run"]
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_REPOSITORY": repository,
+           "GITHUB_ENV": str(github_env), **data["env"]}
+    subprocess.run(["bash", "-e", "-c", script], env=env, check=True, capture_output=True)
+    exported = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
+    return exported["STUDENT"]
+
+
+def grade_format_choices() -> list[str]:
+    command = cli.commands["grade"]
+    option = next(p for p in command.params if p.name == "fmt")
+    assert isinstance(option.type, click.Choice)
+    return [str(c) for c in option.type.choices]
+
+
+def test_template_grades_a_perfect_hand_in_end_to_end(
+        template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Classroom copies the template into <prefix>-<username>
+    repo = tmp_path / "demo-hw1-octocat"
+    shutil.copytree(template, repo)
+    data = workflow(repo)
+    student = run_find_student(data, "some-org/demo-hw1-octocat", tmp_path)
+    assert student == "octocat"
+    assert personalize(repo, student) == "octocat"
+
+    write_submission(load_assignment(repo / ".grader" / "assignment.yaml"), student, repo,
+                     "perfect")
+    grade_step = step(data["jobs"][GRADING_JOB], "grade")["run"]
+    args = shlex.split(grade_step.replace("$STUDENT", student))
+    assert args[:2] == ["grader", "grade"]
+    fmt = "github-classroom" if "github-classroom" in grade_format_choices() else "json"
+    args[args.index("--format") + 1] = fmt
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    output.write_text("")
+    summary.write_text("")
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = CliRunner().invoke(cli, args[1:], catch_exceptions=False)
+    assert run.exit_code == 0, run.output
+    written = json.loads((repo / "grader-result.json").read_text())
+    if fmt == "json":
+        assert written["student"] == "octocat"
+        assert written["score"] == written["max_score"] == 45
+    else:
+        lines = dict(line.split("=", 1) for line in output.read_text().splitlines()
+                     if "=" in line)
+        reported = json.loads(base64.b64decode(lines["result"]))
+        assert reported["max_score"] == 45
+        assert sum(t["score"] for t in reported["tests"]) == 45
+        assert summary.read_text().strip()
+
+    # the student's own `grader check` agrees
+    check = CliRunner().invoke(cli, ["check", "--format", "json"], catch_exceptions=False)
+    assert check.exit_code == 0, check.output
+    result = json.loads(check.output)
+    assert (result["student"], result["score"]) == ("octocat", 45)
+
+
+def test_personalize_writes_the_students_variant_and_keeps_their_work(
+        template: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "demo-hw1-octocat"
+    shutil.copytree(template, repo)
+    placeholder_html = (repo / "assignment.html").read_text()
+    assert PLACEHOLDER in (repo / "answers.yaml").read_text()
+    (repo / "solution.py").write_text("def posterior_prob(p, s, f):\n    return 0.5\n")
+
+    assert personalize(repo) == "octocat"            # from the folder's name
+    assert yaml.safe_load((repo / ".grader.yaml").read_text())["student"] == "octocat"
+    html = (repo / "assignment.html").read_text()
+    assert html != placeholder_html and "octocat" in html and PLACEHOLDER not in html
+    assert "octocat" in (repo / "ASSIGNMENT.md").read_text()
+    # the student's own work stays; the untouched stub is rewritten for them
+    assert (repo / "solution.py").read_text() == "def posterior_prob(p, s, f):\n    return 0.5\n"
+    answers = (repo / "answers.yaml").read_text()
+    assert "answers of octocat" in answers and PLACEHOLDER not in answers
+    assert "octocat" not in (repo / "README.md").read_text()        # the workflow README stays
+
+    before = {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()}
+    assert personalize(repo, "octocat") == "octocat"                 # again: nothing changes
+    assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == before
+
+
+def test_student_from_repository(template: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "clone"
+    shutil.copytree(template, repo)
+    assert student_from_repository(repo, {"GITHUB_REPOSITORY": "org/demo-hw1-mona"}) == "mona"
+    (repo / ".git").mkdir()
+    (repo / ".git" / "config").write_text(
+        '[core]\n\tbare = false\n[remote "origin"]\n'
+        "\turl = git@github.com:some-org/demo-hw1-Octo-Cat.git\n"
+        "\tfetch = +refs/heads/*:refs/remotes/origin/*\n")
+    assert student_from_repository(repo) == "Octo-Cat"
+    (repo / ".git" / "config").write_text('[remote "origin"]\n\turl = https://x/y/other\n')
+    with pytest.raises(ClassroomError, match="pass --student"):
+        student_from_repository(repo)
+    with pytest.raises(ClassroomError, match="cannot be a student id"):
+        personalize(repo, "../../etc")
+    with pytest.raises(ClassroomError, match="not a repository made by"):
+        personalize(tmp_path)
+
+
+def test_options_and_errors(assignment: Assignment, tmp_path: Path) -> None:
+    repo = make_classroom(assignment, tmp_path / "t", prefix="prob-hw1",
+                          pip_source="grader==0.1.0")
+    data = workflow(repo)
+    assert data["env"] == {"GRADER_PIP": "grader==0.1.0", "REPOSITORY_PREFIX": "prob-hw1"}
+    assert "prob-hw1-<your username>" in (repo / "README.md").read_text()
+    # making it again (say with another mode) leaves no stale bank behind
+    make_classroom(assignment, repo, solutions="private")
+    assert not (repo / ".grader" / "bank").exists()
+    with pytest.raises(ClassroomError, match="template' or 'private"):
+        make_classroom(assignment, tmp_path / "x", solutions="public")  # type: ignore[arg-type]
+    with pytest.raises(ClassroomError, match="repository prefix"):
+        make_classroom(assignment, tmp_path / "x", prefix="bad prefix")
