@@ -25,7 +25,7 @@ def render_text(result: Result, *, color: bool = False) -> str:
         lines.append(f"{exercise.id}  {points(exercise.score)}/{points(exercise.max_score)}")
         for part in exercise.parts:
             mark = MARKS[part.status]
-            status = part.status
+            status: str = part.status
             if color:
                 status = f"{COLORS[part.status]}{status}{RESET}"
                 mark = f"{COLORS[part.status]}{mark}{RESET}"
