@@ -1,0 +1,151 @@
+"""GitHub Classroom: the runner result that `classroom-resources/autograding-grading-reporter`
+decodes, and the job summary.
+
+The reporter reads, for each runner id listed in its `runners` input, the environment
+variable `<ID>_RESULTS` (upper-cased), base64-decodes it and parses JSON:
+
+    {"version": 1, "status": "pass" | "fail" | "error", "max_score": 45,
+     "tests": [{"name", "status": "pass" | "fail" | "error", "score", "message",
+                "test_code", "filename", "line_no"}, ...]}
+
+It reports to Classroom `sum(test.score)` out of `max_score`, prints each test with
+" - line N" unless `line_no` is 0 and its `test_code` when set, and fails the job when
+the top-level status is "fail" or "error". So a workflow step runs
+`grader grade ... --format github-classroom` (id `grader`; the CLI calls
+`write_classroom_outputs`, which sets the step output `result`), and the reporter step
+gets `env: {GRADER_RESULTS: "${{ steps.grader.outputs.result }}"}` and
+`with: {runners: grader}`.
+
+Part scores are split into 1/1024ths of a point: the reporter adds them in JavaScript
+floating point, where binary fractions add exactly, so full marks show as 45/45 and not
+44.99999999999999/45. A part is "pass" only when correct; partial credit still counts
+through its score.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..result import PartResult, Result
+from .common import (
+    AUTHORED,
+    STATUS_LABELS,
+    STATUS_MARKS,
+    clip,
+    first_line,
+    percent,
+    points,
+    split_scores,
+)
+
+# A power of two, so that sums of shares are exact in binary floating point.
+UNITS_PER_POINT = 1024
+
+
+def _message(part: PartResult) -> str:
+    lines = [f"{STATUS_LABELS[part.status]}: {points(part.score)} / {points(part.max_score)} "
+             "points."]
+    if part.feedback:
+        lines.append(clip(part.feedback, 4000))
+    if part.given is not None:
+        lines.append(f"Your answer: {clip(part.given)}")
+    if part.expected is not None:
+        lines.append(f"Expected: {part.expected}")
+    return "\n".join(lines)
+
+
+def classroom_result(result: Result) -> dict[str, Any]:
+    """The runner result as a dict (before JSON and base64)."""
+    shares = iter(split_scores(result, UNITS_PER_POINT))
+    tests = []
+    for exercise, part in result.parts():
+        score, max_score = next(shares)
+        tests.append({
+            "name": f"{exercise.id} · {part.id}",
+            "status": "pass" if part.status == "correct" else "fail",
+            "score": score,
+            "max_score": max_score,
+            "message": _message(part),
+            "test_code": "",
+            "filename": "answers.yaml" if part.kind != "function" else "solution.py",
+            "line_no": 0,
+        })
+    everything = all(p.status == "correct" for _, p in result.parts())
+    return {"version": 1, "status": "pass" if everything else "fail",
+            "max_score": result.max_score, "tests": tests}
+
+
+def render_classroom(result: Result) -> str:
+    """The runner result as JSON text (what `write_classroom_outputs` base64-encodes)."""
+    return json.dumps(classroom_result(result), ensure_ascii=False) + "\n"
+
+
+def encode_classroom(result: Result) -> str:
+    """The base64 value of the step output `result`, as the reporter decodes it."""
+    data = json.dumps(classroom_result(result), ensure_ascii=False).encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
+
+
+# Enough to stop raw HTML, links, images, headings and table-cell breaks; emphasis and
+# code spans stay usable in author-written feedback.
+_MARKDOWN_SPECIALS = "\\<>[]!|#"
+_EMPHASIS = "*_`"
+
+
+def _escape(text: str, *, math: bool = False) -> str:
+    """Text for one Markdown line: no raw HTML, links, images or table-cell breaks.
+
+    With `math`, formulas between $..$ are kept as written, since GitHub renders them;
+    only for text the exercise author wrote: feedback on invalid answers and crashed
+    code quotes what the student typed or raised, and that is escaped whole.
+    """
+    specials = _MARKDOWN_SPECIALS + ("" if math else _EMPHASIS + "$")
+
+    def plain(piece: str) -> str:
+        return "".join("\\" + c if c in specials else c for c in piece)
+
+    text = " ".join(text.split())
+    if not math:
+        return plain(text)
+    pieces = text.split("$")
+    tail = pieces.pop() if len(pieces) % 2 == 0 else None   # after an unpaired $
+    escaped = "$".join(plain(p) if i % 2 == 0 else p for i, p in enumerate(pieces))
+    return escaped if tail is None else escaped + "\\$" + plain(tail)
+
+
+def summary_markdown(result: Result) -> str:
+    """The job summary: the total, a table of parts, and what went wrong in each."""
+    pct = percent(result.score, result.max_score)
+    lines = [f"### {_escape(result.assignment)} · {_escape(result.student)}: "
+             f"{points(result.score)} / {points(result.max_score)} points ({pct:.0f}%)", "",
+             "| Exercise | Part | Status | Points |", "|---|---|---|---:|"]
+    for exercise, part in result.parts():
+        status = f"{STATUS_MARKS[part.status]} {STATUS_LABELS[part.status]}"
+        lines.append(f"| `{exercise.id}` | `{part.id}` | {status} | "
+                     f"{points(part.score)} / {points(part.max_score)} |")
+    lines.append(f"| **Total** | | | **{points(result.score)} / {points(result.max_score)}** |")
+    notes = [(e, p) for e, p in result.parts() if p.status != "correct" and p.feedback]
+    if notes:
+        lines += ["", "**Feedback**", ""]
+        lines += [f"- `{e.id}` · `{p.id}`: "
+                  f"{_escape(first_line(p.feedback), math=p.status in AUTHORED)}"
+                  for e, p in notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_classroom_outputs(result: Result, env: Mapping[str, str]) -> None:
+    """Inside GitHub Actions: append `result=<base64>` to $GITHUB_OUTPUT (the step output
+    the reporter reads) and the Markdown summary to $GITHUB_STEP_SUMMARY. Each is skipped
+    when its variable is unset, so the command also runs outside Actions."""
+    output = env.get("GITHUB_OUTPUT")
+    if output:
+        with Path(output).open("a", encoding="utf-8") as f:
+            f.write(f"result={encode_classroom(result)}\n")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as f:
+            f.write(summary_markdown(result) + "\n")
