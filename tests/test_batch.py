@@ -375,3 +375,13 @@ def test_csv_cells_stay_text_in_spreadsheets(assignment: Assignment) -> None:
     assert row["name"].startswith("'=") and row["email"] == "'@eve"
     assert (row["score"], row["max_score"], row["percent"]) == ("0.3333", "1", "33.33")
     assert row[assignment.exercise_ids[0]] == "0.3333" and row[assignment.exercise_ids[1]] == ""
+
+
+def test_spawned_workers_reload_the_assignment(assignment: Assignment, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is not used (macOS, Windows), workers load the assignment themselves."""
+    write_submission(assignment, "ann", tmp_path / "submissions" / "ann", "perfect")
+    monkeypatch.setattr(batch, "_start_method", lambda: "spawn")
+    summary = grade_all(tmp_path / "submissions", assignment, tmp_path / "out", jobs=1)
+    assert summary.graded == ["ann"], summary.failed
+    assert latest(tmp_path / "out", assignment)["ann"].score == assignment.max_score
