@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from grader.bank import Bank
+from grader.result import Result
+from grader.samples import Style
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,3 +55,22 @@ def make_bank(tmp_path: Path) -> Callable[..., Path]:
 
 def minimal_spec(exercise_id: str = "bayes/tiny") -> str:
     return MINIMAL.format(id=exercise_id, topic=exercise_id.split("/")[0])
+
+
+@pytest.fixture(scope="session")
+def demo_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
+    """Real results of the demo assignment: student id → Result, one per sample style
+    (ada and carl full marks, bayes and emmy typical mistakes, mallory hostile)."""
+    from grader.assignment import load_assignment
+    from grader.grading import grade
+    from grader.samples import write_submission
+
+    styles: dict[str, Style] = {"ada": "perfect", "bayes": "mistakes", "carl": "perfect",
+                                "emmy": "mistakes", "mallory": "hostile"}
+    assignment = load_assignment(ROOT / "grader" / "demo" / "assignment.yaml")
+    results = {}
+    for student, style in styles.items():
+        folder = tmp_path_factory.mktemp(f"submission-{student}")
+        write_submission(assignment, student, folder, style)
+        results[student] = grade(folder, assignment, student)
+    return results
