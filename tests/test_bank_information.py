@@ -84,7 +84,7 @@ def test_cross_entropy_answers():
     for v in variants("information/cross-entropy"):
         p, q = three(v, "p"), three(v, "q")
         assert expected(v, "entropy") == pytest.approx(float(entr(p).sum()), rel=1e-9)
-        cross = -math.fsum(pi * math.log(qi) for pi, qi in zip(p, q))
+        cross = -math.fsum(pi * math.log(qi) for pi, qi in zip(p, q, strict=True))
         assert expected(v, "cross") == pytest.approx(cross, rel=1e-9)
         assert expected(v, "kl") == pytest.approx(float(rel_entr(p, q).sum()), rel=1e-9)
         identity = views.expected_value(v, v.spec.part("identity"))

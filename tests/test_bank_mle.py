@@ -145,7 +145,7 @@ def test_categorical_answers_maximise_the_likelihood():
     for v in variants("mle/categorical"):
         counts = np.array([v.values["c1"], v.values["c2"], v.values["c3"]], dtype=float)
 
-        def nll(z):
+        def nll(z, counts=counts):
             return -float(np.sum(counts * (z - np.log(np.sum(np.exp(z))))))
 
         res = optimize.minimize(nll, np.zeros(3), method="BFGS", options={"gtol": 1e-9})
@@ -186,7 +186,7 @@ def test_poisson_answers():
         for lam in (0.3, 1.0, 2.5, 7.0, 19.0):
             assert formula(v, "loglik", lam=lam) == pytest.approx(
                 float(np.sum(stats.poisson.logpmf(x, lam))), rel=1e-10)
-        res = optimize.minimize_scalar(lambda lam: -np.sum(stats.poisson.logpmf(x, lam)),
+        res = optimize.minimize_scalar(lambda lam, x=x: -np.sum(stats.poisson.logpmf(x, lam)),
                                        bounds=(1e-6, 50), method="bounded",
                                        options={"xatol": 1e-10})
         assert expected(v, "mle") == pytest.approx(res.x, rel=1e-6)
@@ -208,8 +208,10 @@ def test_exponential_answers():
         for lam in (0.05, 0.7, 1.0, 3.3, 9.9):
             assert formula(v, "loglik", lam=lam) == pytest.approx(
                 float(np.sum(stats.expon.logpdf(x, scale=1 / lam))), rel=1e-10)
-        res = optimize.minimize_scalar(lambda lam: -np.sum(stats.expon.logpdf(x, scale=1 / lam)),
-                                       bounds=(1e-4, 50), method="bounded",
+        def nll(lam, x=x):
+            return -np.sum(stats.expon.logpdf(x, scale=1 / lam))
+
+        res = optimize.minimize_scalar(nll, bounds=(1e-4, 50), method="bounded",
                                        options={"xatol": 1e-10})
         assert expected(v, "rate") == pytest.approx(res.x, rel=1e-6)
         t = v.values["t"]

@@ -53,7 +53,7 @@ def naive_bayes_by_counting(records, x, features) -> float:
     return score[1] / (score[0] + score[1])
 
 
-# --------------------------------------------------------------------------- generative vs discriminative
+# ------------------------------------------------------------ generative versus discriminative
 
 def test_generative_discriminative_answers():
     for v in variants("models/generative-discriminative"):

@@ -189,7 +189,7 @@ def test_cross_entropy_reference_equals_the_loop():
     for v in variants("nll/cross-entropy-logits", 5):
         for case in reference_cases(BANK, v, "cross_entropy"):
             logits, target = case["logits"], case["target"]
-            per_example = [logsumexp(row) - row[t] for row, t in zip(logits, target)]
+            per_example = [logsumexp(row) - row[t] for row, t in zip(logits, target, strict=True)]
             assert module.cross_entropy(**case) == pytest.approx(
                 math.fsum(per_example) / len(per_example), rel=1e-12, abs=1e-12)
     big = {"logits": np.array([[1000.0, 0.0]]), "target": np.array([1])}

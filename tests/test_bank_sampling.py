@@ -59,7 +59,8 @@ def test_expectation_reference_function():
     module = BANK.solution("sampling/expectation")
     for v in variants("sampling/expectation", 5):
         for case in reference_cases(BANK, v, "expectation"):
-            loop = math.fsum(float(x) * float(p) for x, p in zip(case["values"], case["probs"]))
+            pairs = zip(case["values"], case["probs"], strict=True)
+            loop = math.fsum(float(x) * float(p) for x, p in pairs)
             assert module.expectation(**case) == pytest.approx(loop, rel=1e-12, abs=1e-12)
 
 
@@ -83,7 +84,8 @@ def test_monte_carlo_standard_error_by_simulation():
 def test_monte_carlo_sample_size():
     for v in variants("sampling/monte-carlo"):
         sd, tol = float(v.values["sd"]), float(v.values["tol"])
-        root = optimize.brentq(lambda m: sd / math.sqrt(m) - tol, 1.0, 1e9, xtol=1e-9, rtol=1e-14)
+        root = optimize.brentq(lambda m, sd=sd, tol=tol: sd / math.sqrt(m) - tol, 1.0, 1e9,
+                               xtol=1e-9, rtol=1e-14)
         assert expected(v, "samples") == pytest.approx(root, rel=1e-9)
         assert formula(v, "formula", sigma=sd, epsilon=tol) == pytest.approx(root, rel=1e-9)
         n = int(v.values["n"])

@@ -33,8 +33,8 @@ def cross_entropy_naive(logits: np.ndarray, target: np.ndarray) -> float:
 
 
 def cases_cross_entropy(rng, params):
-    l = [float(params["l1"]), float(params["l2"]), float(params["l3"])]
-    yield {"logits": np.array([l]), "target": np.array([int(params["y"]) - 1])}
+    logits = [float(params["l1"]), float(params["l2"]), float(params["l3"])]
+    yield {"logits": np.array([logits]), "target": np.array([int(params["y"]) - 1])}
     yield {"logits": np.array([[0.0, 0.0], [1.0, 1.0]]), "target": np.array([0, 1])}
     yield {"logits": np.array([[2.0, -1.0, 0.5]]), "target": np.array([2])}
     yield {"logits": np.array([[1000.0, 0.0], [0.0, 1000.0]]), "target": np.array([0, 0])}

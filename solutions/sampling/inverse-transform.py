@@ -31,4 +31,5 @@ def cases_sample_exponential(rng, params):
     yield {"u": np.array([0.1, 0.9]), "rate": 2.0}
     yield {"u": np.array([[0.2, 0.4], [0.6, 0.8]]), "rate": 0.5}
     for _ in range(20):
-        yield {"u": rng.random(size=int(rng.integers(1, 100))), "rate": float(rng.uniform(0.1, 5.0))}
+        size = int(rng.integers(1, 100))
+        yield {"u": rng.random(size=size), "rate": float(rng.uniform(0.1, 5.0))}
