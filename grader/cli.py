@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .errors import GraderError
+from .reports import FORMATS
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -215,6 +216,12 @@ def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | Non
     from .reports import render
 
     text = render(result, fmt, color=output is None and fmt == "text" and sys.stdout.isatty())
+    if fmt == "github-classroom":
+        import os
+
+        from .reports.classroom import write_classroom_outputs
+
+        write_classroom_outputs(result, os.environ)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -238,7 +245,9 @@ fail_under_option = click.option(
               type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
 @click.option("--student", help="The student id (default: the submission folder's name).")
 @click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json"]), help="Report format.")
+              type=click.Choice(FORMATS),
+              help="Report format; github-classroom also writes $GITHUB_OUTPUT and "
+                   "$GITHUB_STEP_SUMMARY when set.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
 @fail_under_option

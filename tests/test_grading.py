@@ -188,3 +188,32 @@ def test_import_failure_costs_only_function_parts(assignment: Assignment, tmp_pa
             assert fragment in part.feedback
         else:
             assert part.status == "correct", (exercise.id, part.id, part.feedback)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "html", "junit", "gradescope",
+                                 "github-classroom"])
+def test_cli_grade_every_format(assignment: Assignment, tmp_path: Path,
+                                monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    sub = tmp_path / "bayes"
+    write_submission(assignment, "bayes", sub, "mistakes")
+    outputs, summary = tmp_path / "gh-output", tmp_path / "gh-summary"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    target = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(cli, ["grade", str(sub), "--assignment", str(DEMO), "--format",
+                                      fmt, "--output", str(target)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    if fmt in ("json", "gradescope", "github-classroom"):
+        json.loads(text)
+    elif fmt == "junit":
+        import xml.etree.ElementTree as ET
+
+        assert len(ET.fromstring(text).findall(".//testcase")) == 17
+    elif fmt == "html":
+        assert text.startswith("<!doctype html>") and "<math" in text
+    if fmt == "github-classroom":
+        assert outputs.read_text().startswith("result=")
+        assert "| Exercise | Part |" in summary.read_text()
+    else:
+        assert not outputs.exists()
