@@ -157,7 +157,7 @@ def test_log_likelihood_and_likelihood_have_the_same_maximizer() -> None:
         q, counts = base_probs(variant.values)
         rest = np.array(q[1:]) / sum(q[1:])
 
-        def family(t: float) -> list[float]:
+        def family(t: float, rest: np.ndarray = rest) -> list[float]:
             return [t, *((1 - t) * rest)]
 
         loglik = [sum(c * math.log(p) for c, p in zip(counts, family(t), strict=True))
