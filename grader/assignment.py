@@ -195,7 +195,8 @@ def assignment_from_metadata(folder: Path) -> tuple[Assignment, str]:
     try:
         student = str(data["student"])
         meta = data["assignment"]
-        bank = Bank(meta["bank"]) if meta.get("bank") else Bank()
+        # A relative bank is relative to the folder, wherever `grader check` runs from.
+        bank = Bank((folder / meta["bank"]).resolve()) if meta.get("bank") else Bank()
         items = tuple(Item(e) if isinstance(e, str) else Item(e["id"], e.get("points"))
                       for e in meta["exercises"])
         assignment = Assignment(

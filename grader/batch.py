@@ -37,7 +37,7 @@ from . import __version__
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import Bank
 from .errors import GraderError, SubmissionError
-from .generate import _write
+from .files import write_atomic
 from .gradebook import Gradebook, load_result, result_json, submission_hash
 from .grading import grade
 from .result import Result
@@ -387,17 +387,17 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
     from . import reports
 
     summary.students_dir.mkdir(parents=True, exist_ok=True)
-    _write(summary.grades_csv, grades_csv(assignment, people, latest))
+    write_atomic(summary.grades_csv, grades_csv(assignment, people, latest))
     results = [latest[p.id] for p in people if p.id in latest]
     html = "html" in getattr(reports, "FORMATS", ())
     for result in results:
         if not STUDENT_ID.match(result.student):
             continue          # cannot name a file; it is still in the gradebook and CSV
         base = summary.students_dir / result.student
-        _write(base.with_name(f"{result.student}.json"), reports.render(result, "json"))
+        write_atomic(base.with_name(f"{result.student}.json"), reports.render(result, "json"))
         if html:
             try:
-                _write(base.with_name(f"{result.student}.html"), reports.render(result, "html"))
+                write_atomic(base.with_name(f"{result.student}.html"), reports.render(result, "html"))
             except Exception as exc:
                 summary.problems.append(f"{result.student}.html not written: "
                                         f"{type(exc).__name__}: {exc}")
@@ -409,7 +409,7 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
         try:
             from .reports.class_report import render_class_report  # type: ignore[import-not-found,unused-ignore]
 
-            _write(path, render_class_report(results, title=f"{assignment.title}: class report"))
+            write_atomic(path, render_class_report(results, title=f"{assignment.title}: class report"))
         except Exception as exc:
             summary.problems.append(f"{CLASS_REPORT_FILE} not written: "
                                     f"{type(exc).__name__}: {exc}")

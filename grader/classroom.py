@@ -21,8 +21,9 @@ import jinja2
 import yaml
 
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
-from .errors import GraderError
-from .generate import META_FILE, _write, metadata, write_student
+from .errors import ClassroomError
+from .files import write_atomic
+from .generate import META_FILE, metadata, write_student
 
 Solutions = Literal["template", "private"]
 
@@ -44,8 +45,6 @@ __pycache__/
 """
 
 
-class ClassroomError(GraderError):
-    """The template or a student's repository cannot be set up."""
 
 
 def _templates() -> jinja2.Environment:
@@ -87,23 +86,23 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
         shutil.rmtree(bank)      # a bank from an earlier run with other exercises
     if not private:
         _copy_bank(assignment, bank)
-    _write(out / ASSIGNMENT_FILE, assignment_yaml(assignment))
-    _write(out / CONFIG_FILE, yaml.safe_dump(
+    write_atomic(out / ASSIGNMENT_FILE, assignment_yaml(assignment))
+    write_atomic(out / CONFIG_FILE, yaml.safe_dump(
         {"prefix": prefix, "placeholder": PLACEHOLDER, "solutions": solutions},
         sort_keys=False))
     for name, text in _render(assignment, PLACEHOLDER).items():
-        _write(out / name, text)
+        write_atomic(out / name, text)
 
     context = {"title": assignment.title, "prefix": prefix, "pip_source": pip_source,
                "private": private, "bank_repository": bank_repository,
                "placeholder": PLACEHOLDER,
                "assignment_file": assignment.path.name if assignment.path else "hw.yaml"}
     env = _templates()
-    _write(out / "README.md", env.get_template("README.md.j2").render(context))
+    write_atomic(out / "README.md", env.get_template("README.md.j2").render(context))
     workflow = out / WORKFLOW_FILE
     workflow.parent.mkdir(parents=True, exist_ok=True)
-    _write(workflow, env.get_template("classroom.yml.j2").render(context))
-    _write(out / ".gitignore", _GITIGNORE + (f"{BANK_DIR}/\n" if private else ""))
+    write_atomic(workflow, env.get_template("classroom.yml.j2").render(context))
+    write_atomic(out / ".gitignore", _GITIGNORE + (f"{BANK_DIR}/\n" if private else ""))
     return out
 
 
@@ -210,7 +209,7 @@ def personalize(repo: Path, student: str | None = None, *,
     for name in STUB_FILES:
         path = repo / name
         if not path.exists() or path.read_text(encoding="utf-8") == untouched[name]:
-            _write(path, fresh[name])
+            write_atomic(path, fresh[name])
     for name in VARIANT_FILES:        # .grader.yaml last: it says the work is done
-        _write(repo / name, fresh[name])
+        write_atomic(repo / name, fresh[name])
     return student

@@ -162,7 +162,8 @@ def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -
 
         grader validate bayes/medical-test --seeds 200
     """
-    from .validate import Report, validate as run
+    from .validate import Report
+    from .validate import validate as run
 
     bank = _bank(bank_dir)
 
@@ -294,6 +295,124 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
     _emit(result, fmt, None, fail_under)
 
 
+@cli.command("grade-all")
+@click.argument("submissions", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--assignment", "assignment_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of the students to grade (default: every folder).")
+@click.option("--id-column", help="The roster's id column, if not one of the usual names.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the gradebook, grades.csv and the reports.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256),
+              help="Worker processes (default: one per CPU).")
+@click.option("--regrade", is_flag=True,
+              help="Grade unchanged hand-ins again (each adds an attempt; none is replaced).")
+def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
+              id_column: str | None, out: Path, jobs: int | None, regrade: bool) -> None:
+    """Grade every SUBMISSIONS/<student>/ folder into a gradebook, a CSV and reports.
+
+    Writes OUT/gradebook.sqlite (every attempt kept), OUT/grades.csv for the LMS,
+    OUT/students/<id>.html and .json, and OUT/class-report.html. Running it again
+    resumes: unchanged hand-ins are skipped, so a killed batch loses nothing.
+
+    Example:
+
+        grader grade-all hw1-submissions --assignment hw1.yaml --roster roster.csv --out hw1-grades
+    """
+    from .assignment import load_assignment, load_roster
+    from .batch import BatchEvent
+    from .batch import grade_all as run
+
+    assignment = load_assignment(assignment_file)
+    students = load_roster(roster, id_column) if roster is not None else None
+    with click.progressbar(length=len(students) if students else 0, label="Grading",
+                           file=sys.stderr, show_pos=True) as bar:
+
+        def progress(event: BatchEvent) -> None:
+            bar.length = event.total
+            bar.update(1)
+
+        summary = run(submissions, assignment, out, roster=students, jobs=jobs,
+                      progress=progress, regrade=regrade)
+    click.echo(f"Graded {len(summary.graded)}, unchanged {len(summary.skipped)}, "
+               f"failed {len(summary.failed)} in {summary.elapsed:.1f} s")
+    for sid in summary.missing:
+        click.echo(f"  {sid}: no folder; recorded as handing in nothing", err=True)
+    if summary.unknown:
+        click.echo(f"  not on the roster, not graded: {', '.join(summary.unknown)}", err=True)
+    for problem in summary.problems:
+        click.secho(f"  {problem}", fg="yellow", err=True)
+    click.echo(f"  gradebook     {summary.gradebook}")
+    click.echo(f"  grades        {summary.grades_csv}")
+    click.echo(f"  reports       {summary.students_dir}/<id>.json"
+               + (" and .html" if summary.html_reports else ""))
+    if summary.class_report is not None:
+        click.echo(f"  class report  {summary.class_report}")
+    if summary.failed:
+        raise GraderError(f"{len(summary.failed)} student(s) could not be graded: "
+                          + "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
+
+
+@cli.command()
+@click.argument("assignment_file", metavar="ASSIGNMENT",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the template repository into.")
+@click.option("--solutions", type=click.Choice(["template", "private"]), default="template",
+              show_default=True,
+              help="Ship the reference solutions in the template, or fetch them in CI from a "
+                   "private repository with a secret.")
+@click.option("--prefix", help="Classroom's repository prefix (default: the assignment name).")
+@click.option("--pip-source", help="How the workflow installs grader (a pip requirement).")
+@click.option("--bank-repository", help="With --solutions private: OWNER/REPO of the bank.")
+def classroom(assignment_file: Path, out: Path, solutions: str, prefix: str | None,
+              pip_source: str | None, bank_repository: str | None) -> None:
+    """Make a GitHub Classroom template repository with its grading workflow.
+
+    The workflow grades every push, reports points through Classroom's grading reporter,
+    and uploads the HTML report as an artifact. Edit GRADER_PIP in
+    .github/workflows/classroom.yml, push OUT as a template repository, and use it in a
+    Classroom assignment.
+
+    Example:
+
+        grader classroom hw1.yaml --out hw1-template --solutions private
+    """
+    from .assignment import load_assignment
+    from .classroom import DEFAULT_BANK_REPOSITORY, DEFAULT_PIP_SOURCE, make_classroom
+
+    assignment = load_assignment(assignment_file)
+    repo = make_classroom(assignment, out, solutions=solutions,  # type: ignore[arg-type]
+                          prefix=prefix, pip_source=pip_source or DEFAULT_PIP_SOURCE,
+                          bank_repository=bank_repository or DEFAULT_BANK_REPOSITORY)
+    click.echo(f"Template repository written to {repo}/")
+    click.echo("  next: edit GRADER_PIP in .github/workflows/classroom.yml, push the folder "
+               "as a template repository, and pick it in a Classroom assignment")
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True,
+                                                        path_type=Path))
+@click.option("--student", help="The student id (default: from the repository name).")
+def personalize(folder: Path, student: str | None) -> None:
+    """Turn a Classroom repository into its student's own variant.
+
+    The Classroom workflow runs this once on the repository's first commit; your
+    answers.yaml and solution.py are never overwritten once you have edited them.
+
+    Example:
+
+        grader personalize . --student octocat
+    """
+    import os
+
+    from .classroom import personalize as run
+
+    sid = run(folder, student, environ=dict(os.environ))
+    click.echo(f"{folder} holds the variant of {sid}")
+
+
 @cli.command()
 @click.option("--out", default="grader-demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to work in.")
@@ -302,7 +421,8 @@ def demo(out: Path) -> None:
 
     Writes OUT/assignment.yaml and OUT/roster.csv, generates OUT/students/<id>/ (with the
     answer key), writes sample hand-ins to OUT/submissions/<id>/ (full marks, typical
-    mistakes, a hostile one), grades them into OUT/report/, and says where everything is.
+    mistakes, a hostile one), grades them all into OUT/report/ (gradebook, grades.csv,
+    student and class HTML reports), and says where everything is.
 
     Example:
 
@@ -311,13 +431,18 @@ def demo(out: Path) -> None:
     from .demo import run_demo
 
     result = run_demo(out, progress=lambda line: click.echo(f"  {line}", err=True))
+    summary = result.summary
     click.echo(f"Demo written to {result.out}/")
-    click.echo(f"  assignment   {result.assignment}")
-    click.echo(f"  roster       {result.roster}")
-    click.echo(f"  students     {result.students}/<id>/  (open assignment.html)")
-    click.echo(f"  answer key   {result.students / 'answer-key.html'}")
-    click.echo(f"  hand-ins     {result.submissions}/<id>/")
-    click.echo(f"  reports      {result.report}/<id>.txt and .json")
+    click.echo(f"  assignment    {result.assignment}")
+    click.echo(f"  roster        {result.roster}")
+    click.echo(f"  students      {result.students}/<id>/  (open assignment.html)")
+    click.echo(f"  answer key    {result.students / 'answer-key.html'}")
+    click.echo(f"  hand-ins      {result.submissions}/<id>/")
+    click.echo(f"  gradebook     {summary.gradebook}")
+    click.echo(f"  grades        {summary.grades_csv}")
+    click.echo(f"  reports       {summary.students_dir}/<id>.html")
+    if summary.class_report is not None:
+        click.echo(f"  class report  {summary.class_report}")
     for r in result.results:
         click.echo(f"    {r.student:<10} {r.score:6.2f} / {r.max_score:g}")
 

@@ -9,9 +9,10 @@ from importlib import resources
 from pathlib import Path
 
 from .assignment import load_assignment, load_roster
-from .generate import _write, generate
-from .grading import grade
-from .reports import render
+from .batch import BatchEvent, BatchSummary, grade_all
+from .files import write_atomic
+from .generate import generate
+from .gradebook import Gradebook
 from .result import Result
 from .samples import Style, write_submission
 
@@ -28,6 +29,7 @@ class DemoResult:
     students: Path
     submissions: Path
     report: Path
+    summary: BatchSummary
     results: list[Result]
 
 
@@ -35,26 +37,29 @@ def run_demo(out: Path, progress: Callable[[str], None] | None = None) -> DemoRe
     out.mkdir(parents=True, exist_ok=True)
     data = resources.files("grader").joinpath("demo")
     for name in ("assignment.yaml", "roster.csv"):
-        (out / name).write_text(data.joinpath(name).read_text("utf-8"), encoding="utf-8")
+        write_atomic(out / name, data.joinpath(name).read_text("utf-8"))
     assignment = load_assignment(out / "assignment.yaml")
     students = load_roster(out / "roster.csv")
     folders = {name: out / name for name in ("students", "submissions", "report")}
     for folder in folders.values():
         if folder.exists():
             shutil.rmtree(folder)
-    generate(assignment, students, folders["students"],
-             progress=lambda sid: progress and progress(f"generated {sid}"))
-    results = []
+    generate(assignment, students, folders["students"])
     for student in students:
         submission = folders["submissions"] / student.id
         shutil.copytree(folders["students"] / student.id, submission)
         write_submission(assignment, student.id, submission, STYLES.get(student.id, "perfect"))
-        result = grade(submission, assignment, student.id)
-        results.append(result)
-        folders["report"].mkdir(exist_ok=True)
-        for fmt, suffix in (("json", "json"), ("text", "txt")):
-            _write(folders["report"] / f"{student.id}.{suffix}", render(result, fmt))
+
+    def report(event: BatchEvent) -> None:
         if progress:
-            progress(f"graded {student.id}: {result.score:g}/{result.max_score:g}")
+            done = f"{event.score:g}/{event.max_score:g}" if event.score is not None else ""
+            progress(f"[{event.done}/{event.total}] {event.kind} {event.student} {done}"
+                     f"{event.message}")
+
+    summary = grade_all(folders["submissions"], assignment, folders["report"], roster=students,
+                        progress=report)
+    with Gradebook(summary.gradebook) as book:
+        latest = book.latest(assignment.name)
+    results = [latest[s.id] for s in students if s.id in latest]
     return DemoResult(out, out / "assignment.yaml", out / "roster.csv", folders["students"],
-                      folders["submissions"], folders["report"], results)
+                      folders["submissions"], folders["report"], summary, results)

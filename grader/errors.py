@@ -7,7 +7,9 @@
     ├── BankError               a bank folder or a reference solution is missing or broken
     ├── SubmissionError         a submission folder cannot be read at all
     ├── ExpressionError         an expression cannot be read safely (text, position)
-    └── SandboxError            the sandbox itself could not run (not the student's fault)
+    ├── SandboxError            the sandbox itself could not run (not the student's fault)
+    ├── GradebookError          the gradebook file is unusable (not SQLite, newer schema)
+    └── ClassroomError          a Classroom template or repository cannot be made or read
 """
 
 from __future__ import annotations
@@ -73,6 +75,14 @@ class SubmissionError(_Located):
 
 class SandboxError(GraderError):
     """The sandbox could not start or talk to its child (an environment problem)."""
+
+
+class GradebookError(GraderError):
+    """The gradebook file cannot be used."""
+
+
+class ClassroomError(GraderError):
+    """A GitHub Classroom template or repository cannot be made or read."""
 
 
 class ExpressionError(GraderError):

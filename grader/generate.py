@@ -8,7 +8,6 @@ what `grader check` needs to regrade offline.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from . import __version__, render, views
+from .files import write_atomic
 from .assignment import Assignment, Student
 from .errors import GraderError
 
@@ -38,10 +38,10 @@ def generate(assignment: Assignment, students: Iterable[Student], out: Path,
         if progress:
             progress(student.id)
     title = f"Answer key: {assignment.title}"
-    _write(out / "answer-key.html", render.page("answer_key.html.j2", title=title,
+    write_atomic(out / "answer-key.html", render.page("answer_key.html.j2", title=title,
                                                  assignment=assignment.name,
                                                  students=key_students))
-    _write(out / "answer-key.json", json.dumps(
+    write_atomic(out / "answer-key.json", json.dumps(
         {"assignment": assignment.name, "salt": assignment.salt, "students": key_students},
         indent=2, default=str) + "\n")
     return folders
@@ -55,13 +55,13 @@ def exercise_views(assignment: Assignment, student: str, *, key: bool = False) -
 def write_student(assignment: Assignment, student: Student, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     exercises = exercise_views(assignment, student.id)
-    _write(folder / "assignment.html", render.page(
+    write_atomic(folder / "assignment.html", render.page(
         "assignment.html.j2", title=assignment.title, assignment=assignment.name,
         student=student.id, exercises=exercises))
-    _write(folder / "README.md", readme(assignment, student, exercises))
-    _write(folder / "solution.py", solution_stub(assignment, exercises))
-    _write(folder / "answers.yaml", answers_stub(assignment, student, exercises))
-    _write(folder / META_FILE, yaml.safe_dump(metadata(assignment, student.id), sort_keys=False))
+    write_atomic(folder / "README.md", readme(assignment, student, exercises))
+    write_atomic(folder / "solution.py", solution_stub(assignment, exercises))
+    write_atomic(folder / "answers.yaml", answers_stub(assignment, student, exercises))
+    write_atomic(folder / META_FILE, yaml.safe_dump(metadata(assignment, student.id), sort_keys=False))
 
 
 def metadata(assignment: Assignment, student: str) -> dict[str, Any]:
@@ -81,13 +81,6 @@ def metadata(assignment: Assignment, student: str) -> dict[str, Any]:
         },
         "grader_version": __version__,
     }
-
-
-def _write(path: Path, text: str) -> None:
-    """Write atomically, so an interrupted run never leaves a half-written file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _points(value: float) -> str:

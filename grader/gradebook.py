@@ -17,15 +17,15 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from .assignment import Student
-from .errors import GraderError
-from .result import ExerciseResult, Result
+from .errors import GradebookError
+from .result import Result
 
 SCHEMA_VERSION = 1
 HASHED_FILES = ("answers.yaml", "solution.py")
@@ -80,8 +80,6 @@ _ATTEMPT_COLUMNS = ("id, student_id, assignment, graded_at, score, max_score, gr
                     "submission_hash, assignment_hash, result_json")
 
 
-class GradebookError(GraderError):
-    """The gradebook file cannot be used (not SQLite, made by a newer grader, locked)."""
 
 
 @dataclass(frozen=True)
@@ -119,27 +117,12 @@ def submission_hash(folder: Path) -> str:
 
 
 def result_json(result: Result) -> str:
-    """DESIGN's result schema plus each exercise's title and worked solution.
-
-    The extra keys let reports rendered later from the gradebook show what a report
-    rendered at grading time shows; `load_result` reads them back.
-    """
-    data = result.to_dict()
-    for exercise, stored in zip(result.exercises, data["exercises"], strict=True):
-        stored["title"] = exercise.title
-        stored["solution"] = exercise.solution
-    return json.dumps(data, ensure_ascii=False, sort_keys=False)
+    return json.dumps(result.to_record(), ensure_ascii=False)
 
 
 def load_result(text: str) -> Result:
     """The Result that `result_json` stored."""
-    data = json.loads(text)
-    result = Result.from_dict(data)
-    exercises: list[ExerciseResult] = []
-    for exercise, stored in zip(result.exercises, data["exercises"], strict=True):
-        exercises.append(replace(exercise, title=stored.get("title") or "",
-                                 solution=stored.get("solution")))
-    return replace(result, exercises=tuple(exercises))
+    return Result.from_dict(json.loads(text))
 
 
 def _now() -> str:

@@ -90,11 +90,21 @@ class Result:
             "grader_version": self.grader_version,
         }
 
+    def to_record(self) -> dict[str, Any]:
+        """DESIGN's schema plus each exercise's title and worked solution: what the
+        gradebook stores, so reports rendered later show what reports at grading time do."""
+        data = self.to_dict()
+        for exercise, stored in zip(self.exercises, data["exercises"], strict=True):
+            stored["title"] = exercise.title
+            stored["solution"] = exercise.solution
+        return data
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
-        """Read back what to_dict wrote (the gradebook and resumed batches use it)."""
+        """Read back what to_dict or to_record wrote."""
         exercises = tuple(
-            ExerciseResult(e["id"], tuple(PartResult(**p) for p in e["parts"]))
+            ExerciseResult(e["id"], tuple(PartResult(**p) for p in e["parts"]),
+                           e.get("title") or "", e.get("solution"))
             for e in data["exercises"])
         return cls(data["assignment"], data["student"], exercises,
                    data.get("grader_version", __version__))

@@ -12,7 +12,7 @@ from typing import Literal
 from . import expr, views
 from .assignment import Assignment
 from .bank import Bank
-from .generate import _write
+from .files import write_atomic
 from .spec import Part
 from .variants import Variant
 
@@ -84,11 +84,11 @@ def write_submission(assignment: Assignment, student: str, folder: Path, style: 
             else:
                 answer = _answer(variant, part, mistaken=style == "mistakes")
             lines.append(f"  {part.id}: {_quote(answer)}")
-    _write(folder / "answers.yaml", "\n".join(lines) + "\n")
+    write_atomic(folder / "answers.yaml", "\n".join(lines) + "\n")
     if style == "hostile":
-        _write(folder / "solution.py", HOSTILE_SOLUTION)
+        write_atomic(folder / "solution.py", HOSTILE_SOLUTION)
     else:
-        _write(folder / "solution.py", _solution(assignment, variants, mistaken=style == "mistakes"))
+        write_atomic(folder / "solution.py", _solution(assignment, variants, mistaken=style == "mistakes"))
 
 
 def _answer(variant: Variant, part: Part, *, mistaken: bool) -> str:

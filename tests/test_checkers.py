@@ -189,3 +189,25 @@ def test_numeric_infinity_and_tolerance_edges(bank: Bank) -> None:
     assert close(0.0, 5e-9, tol) and not close(0.0, 2e-8, tol)
     assert close(101.0, 100.0, tol) and not close(101.1, 100.0, tol)
     assert not close(math.nan, math.nan, tol)
+
+
+def test_tiny_valued_formulas_are_not_equal_to_zero(bank: Bank) -> None:
+    """A likelihood can be below 1e-10 at every sample point; `0` must not match it
+    (nor earn its mistake's credit), while the likelihood itself still does."""
+    from grader.checkers.symbolic import sample_points
+
+    spec = bank.spec("mle/bernoulli")
+    part = spec.part("loglik")
+    for i in range(200):
+        v = make_variant(spec, variant_seed("t", f"s{i}", spec.id))
+        k, n = v.values["k"], v.values["n"]
+        if max(p["theta"] ** k * (1 - p["theta"]) ** (n - k) for p in sample_points(v, part)) < 1e-10:
+            break
+    else:
+        pytest.fail("no variant with a tiny likelihood among 200")
+    outcome = check(v, "loglik", "0")
+    assert (outcome.status, outcome.note, outcome.credit) == ("incorrect", None, 0.0)
+    likelihood = check(v, "loglik", f"theta^{k}*(1-theta)^{n - k}")
+    assert likelihood.note == "likelihood-not-log"
+    scaled = check(v, "loglik", f"1.001*theta^{k}*(1-theta)^{n - k}")
+    assert scaled.note is None and scaled.status == "incorrect"

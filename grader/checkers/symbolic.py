@@ -54,18 +54,26 @@ def _value(e: expr.Expr, env: dict[str, Any]) -> float | None:
 
 
 def compare(student: expr.Expr, reference: expr.Expr, points: Sequence[dict[str, Any]]) -> Verdict:
-    defined = 0
-    student_defined = 0
+    """Equal, different, nowhere defined, or undecided, at the sample points.
+
+    The absolute tolerance scales with the reference's largest value at the points, so
+    a formula whose values are all tiny (a likelihood like θ^20(1-θ)^30) is not "equal"
+    to 0 just because both are within a fixed 1e-10 of each other.
+    """
+    pairs: list[tuple[float, float | None]] = []
     for env in points:
         r = _value(reference, env)
-        if r is None:
-            continue
-        defined += 1
-        s = _value(student, env)
+        if r is not None:
+            pairs.append((r, _value(student, env)))
+    defined = len(pairs)
+    scale = max((abs(r) for r, _ in pairs), default=0.0)
+    tol = Tolerance(rel=TIGHT.rel, abs=TIGHT.abs * scale if scale > 0 else TIGHT.abs)
+    student_defined = 0
+    for r, s in pairs:
         if s is None:
             continue
         student_defined += 1
-        if not close(s, r, TIGHT):
+        if not close(s, r, tol):
             return "different"
     if defined >= MIN_POINTS and student_defined == 0:
         return "nowhere"
