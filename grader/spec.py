@@ -20,6 +20,12 @@ TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "informa
 
 DEFAULT_TOLERANCE = {"numeric": (1e-2, 1e-8), "function": (1e-6, 1e-9)}
 
+# Names Jinja's templates already mean something by: a param called `none` would render
+# as Jinja's None, not as the value.
+RESERVED_NAMES = frozenset({"none", "None", "true", "True", "false", "False", "loop", "range",
+                            "dict", "lipsum", "cycler", "joiner", "namespace", "self",
+                            "varargs", "kwargs", "caller"})
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -122,6 +128,11 @@ def load_spec(path: Path, expected_id: str | None = None) -> Spec:
 
 def _build(doc: yamlfile.Document) -> Spec:
     data = doc.data
+    for section in ("params", "derived"):
+        for name in data.get(section) or {}:
+            if name in RESERVED_NAMES:
+                raise doc.error(SpecError, f"'{name}' is a reserved word in templates; "
+                                "choose another name", [section, name])
     params = tuple(_param(doc, name, dist) for name, dist in (data.get("params") or {}).items())
     known: list[str] = [p.name for p in params]
     derived: list[tuple[str, str]] = []

@@ -99,11 +99,18 @@ def _check_references(bank: Bank, spec: Spec) -> None:
 
 def check_variant(bank: Bank, variant: Variant) -> None:
     """Render every text and compute every expected answer of one variant."""
+    from .render import math_errors
+
     spec = variant.spec
-    views.exercise(variant, key=True)
+    view = views.exercise(variant, key=True)
+    texts = [view["prompt"], view["solution"], *(p["prompt"] for p in view["parts"])]
     for part in spec.parts:
         for m in part.mistakes:
-            views.text(variant, m.feedback, f"parts.{part.id}.mistakes.feedback")
+            texts.append(views.text(variant, m.feedback, f"parts.{part.id}.mistakes.feedback"))
+    broken = [tex for text in texts for tex in math_errors(text)]
+    if broken:
+        raise GraderError(f"{spec.id}: LaTeX that cannot be shown as math: ${broken[0]}$")
+    for part in spec.parts:
         if part.kind == "numeric":
             value = views.expected_value(variant, part)
             if not isinstance(value, (int, float)) and not hasattr(value, "denominator") or \

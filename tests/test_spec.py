@@ -130,3 +130,11 @@ def test_fast_and_pure_yaml_loaders_agree(bank: Bank) -> None:
         pure = yaml.load(path.read_text(), Loader=yamlfile.SpecLoader)
         assert fast == pure, exercise_id
         assert fast == yaml.safe_load(path.read_text()) or "yes" in path.read_text()
+
+
+def test_template_reserved_words_cannot_be_names(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(minimal_spec() + "derived:\n  none: 1 - p\n")
+    with pytest.raises(SpecError, match="'none' is a reserved word") as info:
+        load_spec(path, "bayes/tiny")
+    assert info.value.key == "derived.none"

@@ -98,3 +98,10 @@ def test_broken_cases_generator_is_reported(make_bank) -> None:
     report = validate_one(Bank(root), "mle/tiny", seeds=3)
     assert not report.ok
     assert "twice(y=3.0) failed" in report.problems[0]
+
+
+def test_latex_typo_is_reported(make_bank) -> None:
+    spec = minimal_spec("bayes/tiny").replace("Let $p = {{ p }}$.", r"Let $\frca{p}{2}$.")
+    report = validate_one(Bank(make_bank({"bayes/tiny": spec})), "bayes/tiny", seeds=2)
+    assert not report.ok
+    assert "LaTeX that cannot be shown as math" in report.problems[0]
