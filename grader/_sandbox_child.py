@@ -37,11 +37,13 @@ import contextlib
 import ctypes
 import fcntl
 import importlib.util
+import io
 import json
 import math
 import os
 import resource
 import signal
+import time
 import types
 from typing import Any
 
@@ -628,7 +630,14 @@ def _preload() -> None:
     (subprocess.Popen, socket.*). The one unaudited way to start a process from them,
     _posixsubprocess.fork_exec, is replaced wherever a module holds it; with the original
     freed and the module out of sys.modules, importing it again is refused.
+
+    The zygote does this once, last thing before it serves (its forks inherit the
+    disarmed state; walking every module after a fork would also copy most of the heap,
+    ~9 ms); the forked child repeats it only if _posixsubprocess came back meanwhile.
     """
+    if "_posixsubprocess" not in sys.modules and "subprocess" in sys.modules \
+            and sys.modules["subprocess"].__dict__.get("_fork_exec") is _refused_fork_exec:
+        return
     import _posixsubprocess
     import socket  # noqa: F401
     import subprocess  # noqa: F401
@@ -792,8 +801,9 @@ def serve(channel: _Channel, module: types.ModuleType, filename: str) -> None:
             os._exit(0)
 
 
-def main() -> None:
-    req_fd, rep_fd = _move_high(int(sys.argv[1])), _move_high(int(sys.argv[2]))
+def _session(req_fd: int, rep_fd: int) -> None:
+    """One submission's life, from the private pipes to the last call; never returns."""
+    req_fd, rep_fd = _move_high(req_fd), _move_high(rep_fd)
     channel = _Channel(req_fd, rep_fd)
     cfg = channel.receive()
     parent = int(cfg["parent_pid"])
@@ -843,6 +853,260 @@ def main() -> None:
         os._exit(0)
     channel.send(1, {"status": "ok"})
     serve(channel, holder[0], filename)
+
+
+ZYGOTE_FLAG = "--zygote"
+_ZYGOTE_PACKET = 1 << 16
+_DEAD_KEPT = 1024  # exit statuses kept for sessions that never ask for theirs
+
+
+def _zygote(sock_fd: int) -> None:
+    """The warm helper: numpy imported, nothing student-specific; forks one child a session.
+
+    Started by `grader.sandbox` as `_sandbox_child.py --zygote SOCK_FD [SITE_DIR ...]` with
+    the scrubbed environment, it talks to its owner (the grading process) over a private
+    AF_UNIX SOCK_SEQPACKET socket, one JSON packet per request and reply:
+
+    - {"op": "hello", "owner": PID, "pdeathsig": bool} -> {"pid": ZYGOTE_PID}
+    - {"op": "spawn", "workdir": DIR, "env": {...}} with three fds (the child's ends of
+      its request, reply and output pipes, made by the owner) -> {"pid": PID, "number": N}:
+      the forked child becomes a fresh session child (`_become_child`), then `_session`;
+    - {"op": "reap", "pid": PID, "number": N, "grace": S, "kill_after": S}
+      -> {"code": CODE | null}:
+      wait up to `grace` s for the child to exit on its own (its code, as
+      Popen.returncode, else null), then kill its process group and reap it;
+      {"error": ...} if it does not die within `kill_after` s.
+
+    Only the zygote kills and reaps its children, and it kills a pid only while that child
+    is unreaped, so a recycled pid or process group is never hit. Children that exited are
+    reaped at once (waitpid WNOHANG on every wake-up) and their status kept for the owner:
+    no zombies pile up. The zygote never sees a solution, a nonce or a reply: those travel
+    on the child's own pipes. It exits when the owner closes the socket or dies, and its
+    children get SIGKILL from their parent-death signal when it does.
+    """
+    import select
+    import socket
+
+    _preload()  # imports subprocess and disarms it, once for all children (see _preload)
+    sock = socket.socket(fileno=sock_fd)
+    children = _Children()
+    hello = json.loads(sock.recv(_ZYGOTE_PACKET) or b"null")
+    if type(hello) is not dict or hello.get("op") != "hello":
+        os._exit(2)
+    owner = int(hello["owner"])
+    if hello.get("pdeathsig") is True:  # only when the owner's main thread started us
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != owner:
+        os._exit(0)
+    me = os.getpid()
+    sock.send(dumps({"pid": me}))
+    while True:
+        children.sweep()
+        readable, _, _ = select.select([sock], [], [], 1.0 if children.live else None)
+        if readable:
+            _zygote_request(sock, me, children)
+
+
+def _zygote_request(sock: Any, me: int, children: _Children) -> None:
+    """Answer one request (in a function of its own: a forked child's frames then hold
+    nothing of earlier requests)."""
+    import socket
+
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, _ZYGOTE_PACKET, 8)
+    except OSError:
+        os._exit(0)
+    if not data:  # the owner closed its end or died
+        os._exit(0)
+    reply: dict[str, object]
+    try:
+        request = json.loads(data)
+        op = request["op"]
+        if op == "spawn" and len(fds) == 3:
+            reply = _fork_child(sock, me, request, (fds[0], fds[1], fds[2]), children)
+            fds = []
+        elif op == "reap":
+            reply = children.reap(int(request["pid"]), int(request["number"]),
+                                  float(request["grace"]), float(request["kill_after"]))
+        else:
+            reply = {"error": f"bad request {op!r}"}
+    except Exception as exc:  # a bad request, or fork failing (EAGAIN, ENOMEM)
+        reply = {"error": f"{type(exc).__name__}: {exc}"}
+    for fd in fds:
+        os.close(fd)
+    sock.send(dumps(reply))
+
+
+class _Children:
+    """The zygote's bookkeeping: live children by pid, exit codes of the dead by session.
+
+    Sessions are numbered, and the owner reaps by number, so a pid recycled for a later
+    session can never be confused with an earlier one.
+    """
+
+    def __init__(self) -> None:
+        self.live: dict[int, int] = {}  # pid -> session number
+        self.dead: dict[int, int] = {}  # session number -> exit code (as Popen.returncode)
+        self.count = 0
+
+    def clear(self) -> None:
+        self.live.clear()
+        self.dead.clear()
+
+    def sweep(self) -> None:
+        """Reap every child that has exited, keeping its exit status for the owner."""
+        while self.live:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.live.clear()
+                return
+            if pid == 0:
+                return
+            number = self.live.pop(pid, None)
+            if number is not None:
+                self.dead[number] = os.waitstatus_to_exitcode(status)
+            while len(self.dead) > _DEAD_KEPT:
+                del self.dead[next(iter(self.dead))]
+
+    def wait_for(self, pid: int, number: int, seconds: float) -> bool:
+        """Wait up to `seconds` for session `number`'s child to end; whether it did."""
+        import select
+
+        deadline = time.monotonic() + seconds
+        pidfd = -1
+        with contextlib.suppress(AttributeError, OSError):  # Linux 5.3+: woken at its exit
+            pidfd = os.pidfd_open(pid)  # safe: an unreaped child of ours
+        pause = 0.0002
+        try:
+            while True:
+                self.sweep()
+                if self.live.get(pid) != number:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                if pidfd >= 0:
+                    select.select([pidfd], [], [], left)
+                else:
+                    time.sleep(min(pause, left))
+                    pause = min(pause * 2, 0.01)
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
+
+    def reap(self, pid: int, number: int, grace: float, kill_after: float) -> dict[str, object]:
+        if self.live.get(pid) != number and number not in self.dead:
+            return {"code": None}  # not ours, or told already
+        if grace > 0:
+            self.wait_for(pid, number, grace)
+        if number in self.dead:
+            return {"code": self.dead.pop(number)}
+        # Still unreaped, so neither its pid nor its process group can have been recycled.
+        # Both: the child may not have reached its setsid() yet.
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(pid, signal.SIGKILL)
+        if not self.wait_for(pid, number, kill_after):
+            return {"error": f"the sandbox child {pid} does not die"}
+        self.dead.pop(number, None)
+        return {"code": None}
+
+
+def _fork_child(sock: Any, zygote: int, request: dict[str, Any], fds: tuple[int, int, int],
+                children: _Children) -> dict[str, object]:
+    workdir, env = str(request["workdir"]), {str(k): str(v) for k, v in request["env"].items()}
+    pid = os.fork()
+    if pid == 0:  # the child: never return into the zygote's loop
+        code = 1
+        try:
+            _become_child(sock, zygote, workdir, env, fds, children)
+        except SystemExit as exc:  # as the interpreter would end a fresh child
+            if exc.code is None or type(exc.code) is int:
+                code = exc.code or 0
+            else:
+                with contextlib.suppress(BaseException):
+                    print(exc.code, file=sys.stderr)
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                import traceback
+
+                traceback.print_exc()
+        finally:
+            _flush_std()
+            os._exit(code)
+    children.count += 1
+    children.live[pid] = children.count
+    for fd in fds:
+        os.close(fd)
+    return {"pid": pid, "number": children.count}
+
+
+def _become_child(sock: Any, zygote: int, workdir: str, env: dict[str, str],
+                  fds: tuple[int, int, int], children: _Children) -> None:
+    """Turn a fork of the zygote into what `subprocess.Popen` makes of a fresh child.
+
+    A new session, stdin on /dev/null, stdout and stderr on the output pipe, no other fd
+    than the two private pipes, the session's working folder and environment, fresh random
+    states. Then the very same `_session` as a fresh interpreter runs.
+    """
+    os.setsid()
+    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote:
+        os._exit(1)
+    sock.detach()  # its fd is closed below; the object must never close a reused number
+    children.clear()  # the zygote's bookkeeping (other sessions' pids) is not this child's
+    req_fd, rep_fd, out_fd = fds
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    _close_fds_except({0, 1, 2, req_fd, rep_fd})
+    _reopen_std()
+    os.chdir(workdir)
+    os.environ.clear()
+    os.environ.update(env)
+    # `random` reseeds itself after a fork; numpy's global generator does not
+    numpy_random = sys.modules.get("numpy.random")
+    if numpy_random is not None:
+        numpy_random.seed()
+    sys.argv[1:3] = [str(req_fd), str(rep_fd)]
+    _session(req_fd, rep_fd)
+
+
+def _reopen_std() -> None:
+    """New sys.stdout/stderr on the output pipe, made as the interpreter makes them.
+
+    The zygote's own were made for /dev/null (seekable, so `reconfigure` would try to
+    seek the pipe); their buffers are empty, the zygote never prints.
+    """
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        old = getattr(sys, name)
+        raw = open(fd, "wb", closefd=False)  # noqa: SIM115  (it lives as sys.stdout)
+        new = io.TextIOWrapper(raw, encoding=old.encoding, errors=old.errors,
+                               line_buffering=old.line_buffering)
+        setattr(sys, name, new)
+        setattr(sys, f"__{name}__", new)
+
+
+def _close_fds_except(keep: set[int]) -> None:
+    try:
+        open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        top = soft if 0 < soft < (1 << 20) else 1 << 16
+        open_fds = list(range(top))
+    for fd in open_fds:
+        if fd not in keep:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def main() -> None:
+    if sys.argv[1] == ZYGOTE_FLAG:
+        _zygote(int(sys.argv[2]))
+    else:
+        _session(int(sys.argv[1]), int(sys.argv[2]))
 
 
 if __name__ == "__main__":
