@@ -7,6 +7,22 @@ where the OS allows it, an unprivileged uid when we are root, and an audit hook 
 JSON lines that carry a per-session nonce and the call's sequence number; the parent
 re-checks every value's exact type. Comparing values with the reference is not done here.
 
+Warm start. Starting an interpreter and importing numpy takes ~100 ms, more than a whole
+session of calls. So by default each grading process keeps one *zygote*: a helper started
+lazily on first use (`_sandbox_child.py --zygote`) that has imported numpy and everything
+the child needs, and holds nothing of any submission. For each session it forks, and the
+fork does exactly what a fresh child does before touching student code (new session,
+stdin on /dev/null, every fd closed but its own pipes, the scrubbed environment, the
+private working folder, fresh random states, then the same set-up: rlimits, network
+namespace, uid, no_new_privs, audit hook), all in its own process. The parent makes the
+child's pipes and hands them over with SCM_RIGHTS; config, nonce, solution and replies
+never pass through the zygote. The zygote kills and reaps its children on request and
+reports their exit status, so timeouts, crashes and their messages are as before.
+
+`Sandbox(..., warm=False)` or GRADER_SANDBOX_WARM=0 starts a fresh interpreter per
+session instead; that is also the fall-back when the zygote cannot start, and a session
+whose child died with the zygote is restarted transparently.
+
     with Sandbox(Path("submission/solution.py"), Limits(call_timeout=1.0)) as box:
         if box.import_error is None:
             result = box.call("posterior_prob", {"prevalence": 0.01, ...})
@@ -14,16 +30,20 @@ re-checks every value's exact type. Comparing values with the reference is not d
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import os
 import secrets
 import select
 import shutil
 import signal
 import site
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,7 +55,8 @@ import numpy
 from grader import _sandbox_child as child
 from grader.errors import SandboxError
 
-__all__ = ["CallResult", "Limits", "Sandbox"]
+__all__ = ["CallResult", "Limits", "Sandbox", "shutdown_zygote", "warm_by_default",
+           "zygote_pid"]
 
 CHILD_SCRIPT = Path(child.__file__).resolve()
 SOLUTION_NAME = "solution.py"
@@ -44,6 +65,11 @@ RECURSION_LIMIT = 3000
 _CHUNK = 1 << 16
 _MAX_LINE = child.MAX_REPLY_BYTES + 4096  # the reply plus its envelope
 _PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+WARM_ENV = "GRADER_SANDBOX_WARM"  # "0" (or false, no, off): a fresh interpreter per session
+ZYGOTE_TIMEOUT = 10.0  # for a reply of the zygote, beyond the waits a request asks for
+_KILL_AFTER = 10.0  # a killed child that is still not reaped after this is an error
+_EOF_GRACE = 2.0  # after the reply pipe closed, how long the child may take to exit
+_MAX_ZYGOTE_FAILURES = 3  # deaths in a row before this process stops using a zygote
 
 Status = Literal["ok", "error", "timeout", "crashed"]
 
@@ -87,19 +113,29 @@ class _Exchange:
 
 
 class Sandbox:
-    """A child process running one solution.py; use as a context manager."""
+    """A child process running one solution.py; use as a context manager.
 
-    def __init__(self, solution: Path, limits: Limits = Limits()) -> None:
+    `warm`: fork the child from this process's zygote (True), start a fresh interpreter
+    (False), or as GRADER_SANDBOX_WARM says (None, the default: warm unless it is "0").
+    """
+
+    def __init__(self, solution: Path, limits: Limits = Limits(), *,
+                 warm: bool | None = None) -> None:
         self.solution = Path(solution)
         self.limits = limits
         self.network_isolated = False  # a private network namespace (needs root)
         self.privileges_dropped = False  # the child runs as a per-session uid (needs root)
         self.import_output = ""  # what importing solution.py printed
+        self.want_warm = warm_by_default() if warm is None else bool(warm)
+        self.warm = False  # whether the current (or last) child was forked by the zygote
         self._import_error: CallResult | None = None
         self._tmp: Path | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._child: _ColdChild | _WarmChild | None = None
+        self._zygote_lost = False  # the zygote died under the current child
         self._fds: list[int] = []
         self._req = self._rep = self._out = -1
+        self._last_zygote: _Zygote | None = None
+        self._launch_failure = ""
         self._nonce = ""
         self._seq = 0
         self._out_buf = bytearray()
@@ -128,7 +164,7 @@ class Sandbox:
     @property
     def pid(self) -> int | None:
         """The current child's pid, while one runs."""
-        return self._proc.pid if self._proc is not None else None
+        return self._child.pid if self._child is not None else None
 
     def call(
         self, function: str, kwargs: Mapping[str, object], timeout: float | None = None
@@ -149,16 +185,23 @@ class Sandbox:
                 encoded[key] = child.encode(value)
             except child.EncodeError as exc:  # the caller's (the bank's) mistake
                 raise TypeError(f"argument {key!r} cannot be sent to the sandbox: {exc}") from None
-        if self._proc is None:
-            self._start()
-            if self._import_error is not None:
-                return self._import_error
         limit = self.limits.call_timeout if timeout is None else timeout
-        self._seq += 1
-        payload = {"seq": self._seq, "function": function, "kwargs": encoded}
-        self._reset_output()
-        got = self._exchange(child.dumps(payload), self._seq, limit)
-        return self._result(got, limit, what="")
+        for attempt in (1, 2):
+            self._zygote_lost = False
+            if self._child is None:
+                self._start()
+                if self._import_error is not None:
+                    return self._import_error
+            self._seq += 1
+            payload = {"seq": self._seq, "function": function, "kwargs": encoded}
+            self._reset_output()
+            got = self._exchange(child.dumps(payload), self._seq, limit)
+            result = self._result(got, limit, what="")
+            # a child that died with the zygote did not crash: run the call again, once
+            if not (self._zygote_lost and result.status == "crashed" and attempt == 1):
+                break
+        self._zygote_lost = False
+        return result
 
     def close(self) -> None:
         """Kill the child (and its process group) and remove the temporary folder."""
@@ -170,6 +213,14 @@ class Sandbox:
     # -- the child's life -------------------------------------------------------------
 
     def _start(self) -> None:
+        self._start_once()
+        if self._zygote_lost:  # the zygote died under the start: not the student's doing
+            self._zygote_lost = False
+            self._stop()
+            self._import_error = None
+            self._start_once()
+
+    def _start_once(self) -> None:
         assert self._tmp is not None
         work = self._tmp / "work"
         if work.exists():
@@ -182,34 +233,48 @@ class Sandbox:
                 "error", message=f"cannot read {self.solution.name}: {exc.strerror}"
             )
             return
+        ready = self._launch(work, warm=self.want_warm)
+        if ready is None and self.warm:  # the warm path failed: a fresh interpreter then
+            _zygote_failed(self._last_zygote)
+            self._zygote_lost = False
+            ready = self._launch(work, warm=False)
+        if ready is None:
+            detail = self._output_text().strip()[-2000:]
+            kind = self._launch_failure
+            self._stop()
+            raise SandboxError(
+                f"the sandbox child did not start ({kind})" + (f": {detail}" if detail else "")
+            )
+        if self.warm:
+            _zygote_worked()
+        self.network_isolated = ready.get("network_isolated") is True
+        self.privileges_dropped = ready.get("privileges_dropped") is True
 
+        # no _reset_output() here: what was drained with "ready" is already the import's
+        self._seq = 1
+        got = self._exchange(None, 1, self.limits.import_timeout)
+        result = self._result(got, self.limits.import_timeout, what="importing solution.py ")
+        self.import_output = result.output
+        if result.status != "ok":
+            self._import_error = result
+            self._stop()
+
+    def _launch(self, work: Path, warm: bool) -> dict[str, object] | None:
+        """Start a child and wait for its "ready"; the reply, or None (child stopped)."""
         req_r, self._req = os.pipe()
         self._rep, rep_w = os.pipe()
         self._fds = [self._req, self._rep]
-        executable = sys.executable
-        if not executable or not os.path.isabs(executable):
-            raise SandboxError("the sandbox needs an absolute sys.executable")
         try:
-            self._proc = subprocess.Popen(
-                [executable, "-I", "-S", "-B", str(CHILD_SCRIPT), str(req_r), str(rep_w),
-                 *_site_dirs()],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=work,
-                env=_child_env(work),
-                pass_fds=(req_r, rep_w),
-                start_new_session=True,
-                close_fds=True,
-            )
-        except OSError as exc:
+            spawned = self._spawn_warm(work, req_r, rep_w) if warm else None
+            self._child = spawned or self._spawn_cold(work, req_r, rep_w)
+        except BaseException:
             self._close_fds()
-            raise SandboxError(f"cannot start the sandbox child: {exc}") from exc
+            raise
         finally:
             os.close(req_r)
             os.close(rep_w)
-        assert self._proc.stdout is not None
-        self._out = self._proc.stdout.fileno()
+        self.warm = self._child.warm
+        self._out = self._child.out
         for fd in (self._req, self._rep, self._out):
             os.set_blocking(fd, False)
 
@@ -218,7 +283,7 @@ class Sandbox:
         self._rep_buf.clear()
         config = {
             "nonce": self._nonce,
-            "parent_pid": os.getpid(),
+            "parent_pid": self._child.parent,
             "workdir": str(work),
             "file": SOLUTION_NAME,
             "cpu_seconds": self.limits.cpu_seconds,
@@ -230,39 +295,58 @@ class Sandbox:
         self._reset_output()
         got = self._exchange(child.dumps(config), 0, STARTUP_TIMEOUT)
         if got.kind != _Exchange.REPLY or got.reply is None or got.reply.get("status") != "ready":
-            detail = self._output_text().strip()[-2000:]
-            self._stop()
-            raise SandboxError(
-                f"the sandbox child did not start ({got.kind})" + (f": {detail}" if detail else "")
-            )
-        self.network_isolated = got.reply.get("network_isolated") is True
-        self.privileges_dropped = got.reply.get("privileges_dropped") is True
+            self._launch_failure = got.kind
+            if self.warm:
+                self._stop()
+            return None
+        return got.reply
 
-        # no _reset_output() here: what was drained with "ready" is already the import's
-        self._seq = 1
-        got = self._exchange(None, 1, self.limits.import_timeout)
-        result = self._result(got, self.limits.import_timeout, what="importing solution.py ")
-        self.import_output = result.output
-        if result.status != "ok":
-            self._import_error = result
-            self._stop()
+    def _spawn_cold(self, work: Path, req_r: int, rep_w: int) -> _ColdChild:
+        try:
+            proc = subprocess.Popen(
+                [_executable(), "-I", "-S", "-B", str(CHILD_SCRIPT), str(req_r), str(rep_w),
+                 *_site_dirs()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=work,
+                env=_child_env(work),
+                pass_fds=(req_r, rep_w),
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"cannot start the sandbox child: {exc}") from exc
+        return _ColdChild(proc)
+
+    def _spawn_warm(self, work: Path, req_r: int, rep_w: int) -> _WarmChild | None:
+        """A child forked by this process's zygote, or None (no zygote: go cold)."""
+        zygote = _current_zygote()
+        if zygote is None:
+            return None
+        self._last_zygote = zygote
+        out_r, out_w = os.pipe()
+        try:
+            pid, number = zygote.spawn(work, _child_env(work), (req_r, rep_w, out_w))
+        except _ZygoteGone:
+            os.close(out_r)
+            _zygote_failed(zygote)
+            return None
+        except _ZygoteRefused:  # fork failed there (EAGAIN ...): this session goes cold
+            os.close(out_r)
+            return None
+        finally:
+            os.close(out_w)
+        return _WarmChild(self, zygote, pid, number, out_r)
 
     def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            # The pgid is the child's pid (start_new_session) and stays reserved until the
-            # child is reaped below, so this cannot hit a recycled group.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired as exc:
-                raise SandboxError(f"the sandbox child {proc.pid} does not die") from exc
-            finally:
-                if proc.stdout is not None:
-                    proc.stdout.close()
-        self._close_fds()
-        self._out = -1
+        running, self._child = self._child, None
+        try:
+            if running is not None:
+                running.finish(0)
+        finally:
+            self._close_fds()
+            self._out = -1
 
     def _close_fds(self) -> None:
         for fd in self._fds:
@@ -401,14 +485,13 @@ class Sandbox:
             self._stop()
             return CallResult("error", message="the reply of the solution's process was "
                               "malformed", output=self._output_text())
-        proc = self._proc
-        code = None
-        if proc is not None:
+        running, code = self._child, None
+        if running is not None:
+            self._child = None
             try:
-                code = proc.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                code = None
-        self._stop()
+                code = running.finish(_EOF_GRACE)
+            finally:
+                self._stop()
         return CallResult("crashed", message=_death_message(code, self.limits),
                           output=self._output_text())
 
@@ -432,6 +515,306 @@ class Sandbox:
             return CallResult(status, message=message or status, output=output)
         return CallResult("error", message="the reply of the solution's process was malformed",
                           output=output)
+
+
+class _ColdChild:
+    """A fresh interpreter started by this process (the cold path)."""
+
+    warm = False
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        self.proc = proc
+        self.pid = proc.pid
+        self.parent = os.getpid()
+        self.out = proc.stdout.fileno()
+
+    def finish(self, grace: float) -> int | None:
+        """Wait up to `grace` s for an exit of its own (its code, else None), then kill
+        the process group and reap; SandboxError if it does not die."""
+        proc = self.proc
+        code = None
+        try:
+            if grace > 0:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = proc.wait(timeout=grace)
+            if proc.returncode is None:
+                # The pgid is the child's pid (start_new_session) and stays reserved until
+                # the child is reaped below, so this cannot hit a recycled group.
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                try:
+                    proc.wait(timeout=_KILL_AFTER)
+                except subprocess.TimeoutExpired as exc:
+                    raise SandboxError(f"the sandbox child {proc.pid} does not die") from exc
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()
+        return code
+
+
+class _WarmChild:
+    """A child forked by the zygote: the zygote kills, reaps and reports its status."""
+
+    warm = True
+
+    def __init__(self, box: Sandbox, zygote: _Zygote, pid: int, number: int, out: int) -> None:
+        self.box = box
+        self.zygote = zygote
+        self.pid = pid
+        self.number = number
+        self.parent = zygote.pid
+        self.out = out
+
+    def finish(self, grace: float) -> int | None:
+        """As _ColdChild.finish. If the zygote is gone, so is the child (its parent-death
+        signal): there is nothing left to kill, and the session learns the zygote was lost."""
+        try:
+            return self.zygote.reap(self.pid, self.number, grace)
+        except _ZygoteGone:
+            self.box._zygote_lost = True
+            _zygote_failed(self.zygote)
+            return None
+        finally:
+            os.close(self.out)
+
+
+# -- the zygote ------------------------------------------------------------------------
+
+
+class _ZygoteGone(Exception):
+    """The zygote died or can no longer be trusted to be in step; it has been killed."""
+
+
+class _ZygoteRefused(Exception):
+    """The zygote is fine but could not fork this child."""
+
+
+class _Zygote:
+    """This process's warm helper (see `grader._sandbox_child._zygote` for its protocol)."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+        self.pid = -1
+        self.closed = False
+        self._lock = threading.Lock()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._sock = ours
+        try:
+            self._proc = subprocess.Popen(
+                [_executable(), "-I", "-S", "-B", str(CHILD_SCRIPT), child.ZYGOTE_FLAG,
+                 str(theirs.fileno()), *_site_dirs()],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd="/",
+                env=_child_env(Path("/")),
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                close_fds=True,
+            )
+        except (OSError, SandboxError) as exc:
+            ours.close()
+            self.closed = True
+            raise _ZygoteGone(f"cannot start it: {exc}") from exc
+        finally:
+            theirs.close()
+        # the parent-death signal follows the thread that started the zygote: ask for it
+        # only from the main thread (socket EOF covers the owner's death in any case)
+        main = threading.current_thread() is threading.main_thread()
+        reply = self._ask({"op": "hello", "owner": self.owner, "pdeathsig": main}, (),
+                          STARTUP_TIMEOUT)
+        pid = reply.get("pid")
+        if type(pid) is not int or pid != self._proc.pid:
+            self.kill()
+            raise _ZygoteGone("its greeting was malformed")
+        self.pid = pid
+
+    def usable(self) -> bool:
+        return not self.closed and self.owner == os.getpid() and self._proc.poll() is None
+
+    def spawn(self, work: Path, env: dict[str, str], fds: tuple[int, int, int]) -> tuple[int, int]:
+        """Fork a child for a session; (pid, number)."""
+        reply = self._ask({"op": "spawn", "workdir": str(work), "env": env}, fds,
+                          ZYGOTE_TIMEOUT)
+        pid, number = reply.get("pid"), reply.get("number")
+        if type(pid) is int and type(number) is int and pid > 0:
+            return pid, number
+        raise _ZygoteRefused(str(reply.get("error", "malformed reply")))
+
+    def reap(self, pid: int, number: int, grace: float) -> int | None:
+        """Wait up to `grace` s for the child to exit (its code, else None), then kill its
+        process group and reap it."""
+        reply = self._ask({"op": "reap", "pid": pid, "number": number, "grace": grace,
+                           "kill_after": _KILL_AFTER}, (), grace + _KILL_AFTER + ZYGOTE_TIMEOUT)
+        code = reply.get("code")
+        if "error" in reply:
+            raise SandboxError(str(reply["error"]))
+        return code if type(code) is int else None
+
+    def _ask(self, request: dict[str, object], fds: tuple[int, ...],
+             timeout: float) -> dict[str, object]:
+        if self.owner != os.getpid():  # inherited through a fork: the zygote of another process
+            raise _ZygoteGone("not this process's zygote")
+        with self._lock:
+            if self.closed:
+                raise _ZygoteGone("it was shut down")
+            try:
+                self._sock.settimeout(timeout)
+                data = json.dumps(request).encode()
+                if fds:
+                    socket.send_fds(self._sock, [data], list(fds))
+                else:
+                    self._sock.send(data)
+                answer = self._sock.recv(1 << 16)
+                reply = json.loads(answer) if answer else None
+            except (OSError, ValueError) as exc:  # dead, out of step (a timeout), or garbled
+                self._kill_locked()
+                raise _ZygoteGone(str(exc) or type(exc).__name__) from exc
+            if type(reply) is not dict:
+                self._kill_locked()
+                raise _ZygoteGone("it hung up" if reply is None else "malformed reply")
+            return reply
+
+    def close(self) -> None:
+        """Let it go: EOF on its socket ends it (and, by their parent-death signal, the
+        children it still has); reap it."""
+        with self._lock:
+            if self.closed or self.owner != os.getpid():
+                return
+            self.closed = True
+            self._sock.close()
+        try:
+            self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+    def kill(self) -> None:
+        with self._lock:
+            self._kill_locked()
+
+    def _kill_locked(self) -> None:
+        if self.owner != os.getpid():
+            return
+        self.closed = True
+        self._sock.close()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(timeout=_KILL_AFTER)
+
+    def forget(self) -> None:
+        """In a forked copy of the owner: drop the inherited socket, never touch the
+        zygote (it is the other process's)."""
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
+
+_lock = threading.Lock()  # guards the module's zygote state below
+_zygote: _Zygote | None = None
+_failures = 0  # zygote deaths since the last good spawn
+_warned = False
+_atexit_registered = False
+_inherited: list[_Zygote] = []  # zygotes of the process we were forked from: kept, not used
+
+
+def warm_by_default() -> bool:
+    """Whether sandboxes fork from the zygote by default (GRADER_SANDBOX_WARM, default on)."""
+    value = os.environ.get(WARM_ENV, "1").strip().lower()
+    return value not in ("0", "false", "no", "off")
+
+
+def zygote_pid() -> int | None:
+    """The pid of this process's zygote, while one runs."""
+    with _lock:
+        zygote = _zygote
+        return zygote.pid if zygote is not None and zygote.usable() else None
+
+
+def shutdown_zygote() -> None:
+    """Stop this process's zygote (at exit, or to release it); the next sandbox starts one."""
+    global _zygote
+    with _lock:
+        zygote, _zygote = _zygote, None
+    if zygote is not None:
+        zygote.close()
+
+
+def _current_zygote() -> _Zygote | None:
+    """This process's zygote, started if need be; None when warm starts are off here."""
+    global _zygote, _atexit_registered
+    with _lock:
+        zygote = _zygote
+        if zygote is not None and zygote.usable():
+            return zygote
+        if zygote is not None:  # died since the last session
+            _zygote = None
+            zygote.kill()
+            _count_failure("it died")
+        if _failures >= _MAX_ZYGOTE_FAILURES:
+            return None
+        try:
+            zygote = _Zygote()
+        except _ZygoteGone as exc:
+            _count_failure(str(exc), fatal=True)
+            return None
+        _zygote = zygote
+        if not _atexit_registered:
+            atexit.register(shutdown_zygote)
+            _atexit_registered = True
+        return zygote
+
+
+def _zygote_failed(zygote: _Zygote | None) -> None:
+    """A zygote died under a session or failed one: drop it; the next sandbox starts one."""
+    global _zygote
+    if zygote is None:
+        return
+    with _lock:
+        if _zygote is not zygote:
+            return  # already handled
+        _zygote = None
+        zygote.kill()
+        _count_failure("it died")
+
+
+def _count_failure(reason: str, fatal: bool = False) -> None:
+    global _failures, _warned
+    _failures = _MAX_ZYGOTE_FAILURES if fatal else _failures + 1
+    if _failures >= _MAX_ZYGOTE_FAILURES and not _warned:
+        _warned = True
+        with contextlib.suppress(Exception):
+            print(f"grader: the warm sandbox helper failed ({reason}); "
+                  "starting a fresh interpreter for each submission", file=sys.stderr)
+
+
+def _zygote_worked() -> None:
+    global _failures
+    _failures = 0
+
+
+def _after_fork_in_child() -> None:
+    """A forked process (a pool worker, say) starts its own zygote when it needs one."""
+    global _lock, _zygote, _failures
+    _lock = threading.Lock()  # another thread may have held it at the fork
+    zygote, _zygote = _zygote, None
+    if zygote is not None:
+        zygote.forget()
+        _inherited.append(zygote)  # its Popen must be neither waited on nor collected here
+    if not _warned:
+        _failures = 0
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _executable() -> str:
+    executable = sys.executable
+    if not executable or not os.path.isabs(executable):
+        raise SandboxError("the sandbox needs an absolute sys.executable")
+    return executable
 
 
 def _death_message(code: int | None, limits: Limits) -> str:
