@@ -2,17 +2,26 @@
 
 Each hostile behaviour lives in a solution file under tests/hostile/. Tests assert both
 the status and the absence of the side effect (marker files, processes, connections).
+
+Sandboxes are warm by default (forked from the zygote); the hostile fixtures and the
+import, clean-up and memory tests run in both modes, `warm` and `cold` (a fresh
+interpreter), and assert that they got the mode they asked for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import json
 import math
 import os
 import resource
 import select
+import signal
 import socket
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +31,14 @@ import pytest
 
 import grader
 from grader import _sandbox_child as child
+from grader import sandbox
 from grader.sandbox import CallResult, Limits, Sandbox
 
 HOSTILE = Path(__file__).parent / "hostile"
 FAST = Limits(call_timeout=0.5, import_timeout=2.0)
 IS_ROOT = os.geteuid() == 0
 root_only = pytest.mark.skipif(not IS_ROOT, reason="needs root (namespaces, uid change)")
+MODES = ["warm", "cold"]
 
 
 def _children(pid: int | None) -> list[int]:
@@ -56,27 +67,43 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _state(pid: int) -> str | None:
+    """The process's state letter (R, S, Z ...), or None if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def _open(solution: Path, limits: Limits, mode: str) -> Iterator[Sandbox]:
+    """A sandbox in the mode asked for; asserts that it really got that mode."""
+    with Sandbox(solution, limits, warm=mode == "warm") as box:
+        assert box.import_error is not None or box.warm == (mode == "warm")
+        yield box
+
+
 @pytest.fixture(scope="module")
 def correct() -> Iterator[Sandbox]:
-    with Sandbox(HOSTILE / "correct.py", FAST) as box:
+    with _open(HOSTILE / "correct.py", FAST, "warm") as box:
         yield box
 
 
-@pytest.fixture(scope="module")
-def escape() -> Iterator[Sandbox]:
-    with Sandbox(HOSTILE / "escape.py", FAST) as box:
+@pytest.fixture(scope="module", params=MODES)
+def escape(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    with _open(HOSTILE / "escape.py", FAST, request.param) as box:
         yield box
 
 
-@pytest.fixture(scope="module")
-def forgery() -> Iterator[Sandbox]:
-    with Sandbox(HOSTILE / "forgery.py", Limits(call_timeout=2.0)) as box:
+@pytest.fixture(scope="module", params=MODES)
+def forgery(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    with _open(HOSTILE / "forgery.py", Limits(call_timeout=2.0), request.param) as box:
         yield box
 
 
-@pytest.fixture
-def crash() -> Iterator[Sandbox]:
-    with Sandbox(HOSTILE / "crash.py", FAST) as box:
+@pytest.fixture(params=MODES)
+def crash(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    with _open(HOSTILE / "crash.py", FAST, request.param) as box:
         yield box
 
 
@@ -331,9 +358,10 @@ def test_memory_bomb_is_an_error_and_the_parent_is_fine(crash: Sandbox) -> None:
     assert _maxrss_mb() - before < 50
 
 
-def test_growing_until_the_limit() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_growing_until_the_limit(mode: str) -> None:
     limits = Limits(call_timeout=5.0, memory_bytes=300 << 20)
-    with Sandbox(HOSTILE / "crash.py", limits) as box:
+    with _open(HOSTILE / "crash.py", limits, mode) as box:
         result = box.call("memory_growth", {})
         assert result.status in ("error", "crashed"), result
         assert box.call("ok", {}).status == "ok"
@@ -445,6 +473,7 @@ def test_hostile_exception_message(forgery: Sandbox) -> None:
 # -- import failures -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(
     ("name", "status", "message", "output"),
     [
@@ -457,9 +486,10 @@ def test_hostile_exception_message(forgery: Sandbox) -> None:
          "RuntimeError: import failed after a forged reply (solution.py, line 4)", None),
     ],
 )
-def test_import_failure(name: str, status: str, message: str, output: str | None) -> None:
+def test_import_failure(name: str, status: str, message: str, output: str | None,
+                        mode: str) -> None:
     path = HOSTILE / (f"{name}.txt" if name == "import_syntax" else f"{name}.py")
-    with Sandbox(path, Limits(call_timeout=0.5, import_timeout=1.0)) as box:
+    with Sandbox(path, Limits(call_timeout=0.5, import_timeout=1.0), warm=mode == "warm") as box:
         failure = box.import_error
         assert failure is not None
         assert (failure.status, failure.message) == (status, message)
@@ -480,8 +510,9 @@ def test_missing_solution_is_an_import_error(tmp_path: Path) -> None:
 # -- process hygiene -------------------------------------------------------------------
 
 
-def test_exit_kills_the_child_and_removes_its_folder() -> None:
-    with Sandbox(HOSTILE / "correct.py", FAST) as box:
+@pytest.mark.parametrize("mode", MODES)
+def test_exit_kills_the_child_and_removes_its_folder(mode: str) -> None:
+    with _open(HOSTILE / "correct.py", FAST, mode) as box:
         pid = box.pid
         workdir = box.call("cwd", {}).value
         assert pid is not None and _exists(pid)
@@ -491,8 +522,9 @@ def test_exit_kills_the_child_and_removes_its_folder() -> None:
     assert _children(pid) == []
 
 
-def test_exit_after_an_exception_still_cleans_up() -> None:
-    with pytest.raises(KeyError), Sandbox(HOSTILE / "crash.py", FAST) as box:
+@pytest.mark.parametrize("mode", MODES)
+def test_exit_after_an_exception_still_cleans_up(mode: str) -> None:
+    with pytest.raises(KeyError), _open(HOSTILE / "crash.py", FAST, mode) as box:
         pid = box.pid
         raise KeyError("the caller failed")
     assert pid is not None and not _exists(pid)
@@ -574,3 +606,251 @@ def test_resolve_follows_links_like_the_kernel(tmp_path: Path) -> None:
     loop.symlink_to(loop)
     with pytest.raises(child.SandboxRefusal):
         child._resolve(str(loop / "x"), "/")
+
+
+# -- the zygote (warm start) -----------------------------------------------------------
+
+PROBE = '''
+import os, random, resource, signal, sys, threading
+
+import numpy as np
+
+
+def identity():
+    frame, nonce = sys._getframe(), None
+    while frame is not None:  # the nonce, read out of the process as a determined author can
+        channel = frame.f_locals.get("channel")
+        if channel is not None and hasattr(channel, "nonce"):
+            nonce = channel.nonce
+            break
+        frame = frame.f_back
+    return {"uid": os.getuid(), "cwd": os.getcwd(), "nonce": nonce, "ppid": os.getppid(),
+            "random": random.random(), "np_legacy": float(np.random.random()),
+            "np_default": float(np.random.default_rng().random())}
+
+
+def setup():
+    return {
+        "modules": sorted(sys.modules),
+        "path": list(sys.path), "flags": str(sys.flags), "argv": len(sys.argv),
+        "env": sorted(os.environ),
+        "signals": {s.name: repr(signal.getsignal(s)) for s in signal.Signals
+                    if s not in (signal.SIGKILL, signal.SIGSTOP)},
+        "blocked": sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, [])),
+        "limits": {n: list(resource.getrlimit(getattr(resource, n))) for n in dir(resource)
+                   if n.startswith("RLIMIT_")},
+        "threads": threading.active_count(),
+        "leader": [os.getpgrp() == os.getpid(), os.getsid(0) == os.getpid()],
+        "stdio": [[s.encoding, s.errors, s.line_buffering, s.fileno()]
+                  for s in (sys.stdin, sys.stdout, sys.stderr)],
+        "recursion": sys.getrecursionlimit(),
+        "main": sorted(vars(sys.modules["__main__"])),
+    }
+'''
+
+
+@pytest.fixture
+def probe(tmp_path: Path) -> Path:
+    path = tmp_path / "probe.py"
+    path.write_text(PROBE)
+    return path
+
+
+def _zygote() -> int:
+    """This process's zygote pid, started if need be."""
+    with Sandbox(HOSTILE / "correct.py", FAST, warm=True) as box:
+        assert box.warm
+    pid = sandbox.zygote_pid()
+    assert pid is not None
+    return pid
+
+
+def test_warm_is_the_default_and_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(sandbox.WARM_ENV, raising=False)
+    with Sandbox(HOSTILE / "correct.py", FAST) as box:
+        assert box.warm and box.call("add", {"x": 1, "y": 2}).value == 3
+    with Sandbox(HOSTILE / "correct.py", FAST, warm=False) as box:
+        assert not box.warm and box.call("add", {"x": 1, "y": 2}).value == 3
+    monkeypatch.setenv(sandbox.WARM_ENV, "0")
+    with Sandbox(HOSTILE / "correct.py", FAST) as box:
+        assert not box.warm and box.call("add", {"x": 1, "y": 2}).value == 3
+        assert box.pid is not None and _ppid(box.pid) == os.getpid()  # our own child
+
+
+def _ppid(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_warm_child_is_the_zygotes_and_set_up_like_a_fresh_one(probe: Path) -> None:
+    got = {}
+    for mode in MODES:
+        with _open(probe, FAST, mode) as box:
+            result = box.call("setup", {})
+            assert result.status == "ok", result
+            got[mode] = result.value
+            assert box.pid is not None
+            expected_parent = sandbox.zygote_pid() if mode == "warm" else os.getpid()
+            assert _ppid(box.pid) == expected_parent
+    assert got["warm"] == got["cold"]  # modules, signals, limits, session, stdio, threads ...
+
+
+def test_each_session_has_its_own_uid_nonce_folder_and_random_state(probe: Path) -> None:
+    seen = []
+    for _ in range(3):
+        with _open(probe, FAST, "warm") as box:
+            result = box.call("identity", {})
+            assert result.status == "ok", result
+            assert isinstance(result.value, dict)
+            assert result.value["nonce"] == box._nonce
+            seen.append(result.value)
+    keys = ["nonce", "cwd", "random", "np_legacy", "np_default"] + (["uid"] if IS_ROOT else [])
+    for key in keys:
+        values = [s[key] for s in seen]
+        assert len(set(values)) == len(values), (key, values)
+
+
+def _pipe_inodes(fds: list[int]) -> set[str]:
+    return {f"pipe:[{os.fstat(fd).st_ino}]" for fd in fds}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_child_holds_no_fd_but_its_own(mode: str) -> None:
+    with _open(HOSTILE / "correct.py", FAST, mode) as box:
+        assert box.pid is not None
+        fds = {int(fd): os.readlink(f"/proc/{box.pid}/fd/{fd}")
+               for fd in os.listdir(f"/proc/{box.pid}/fd")}
+        assert fds.pop(0) == "/dev/null"
+        assert fds.pop(1) == fds.pop(2)  # stdout and stderr: one output pipe
+        assert len(fds) == 2 and min(fds) >= 64  # the private pipes, moved high
+        ours = _pipe_inodes([box._req, box._rep, box._out])
+        assert set(fds.values()) | {os.readlink(f"/proc/{box.pid}/fd/1")} == ours
+        if mode == "warm":  # and the zygote kept none of this session's pipes
+            zygote = sandbox.zygote_pid()
+            held = {os.readlink(f"/proc/{zygote}/fd/{fd}")
+                    for fd in os.listdir(f"/proc/{zygote}/fd")}
+            assert not held & ours
+            assert not [h for h in held if h.startswith("pipe:")]
+
+
+def test_no_zombies_after_50_sessions(tmp_path: Path) -> None:
+    zygote = _zygote()
+    before = set(_children(zygote))  # the module's fixtures' children
+    quick = Limits(call_timeout=0.2, import_timeout=2.0)
+    for i in range(50):
+        with _open(HOSTILE / "crash.py", quick, "warm") as box:
+            assert box.call("ok", {}).value == 1
+            if i % 10 == 1:
+                assert box.call("os_exit", {}).status == "crashed"
+            if i % 10 == 2:
+                assert box.call("sleep", {}).status == "timeout"
+            if i % 10 == 3:
+                assert box.call("sys_exit", {}).status == "crashed"
+    assert sandbox.zygote_pid() == zygote  # the same zygote all along
+    after = _children(zygote)
+    assert set(after) == before
+    assert [pid for pid in after if _state(pid) == "Z"] == []
+    assert len(os.listdir(f"/proc/{zygote}/task")) == 1  # a single thread: safe to fork
+
+
+def test_killing_the_zygote_mid_session_costs_nothing() -> None:
+    zygote = _zygote()
+    with _open(HOSTILE / "correct.py", FAST, "warm") as box:
+        first = box.pid
+        assert box.call("add", {"x": 1, "y": 2}).value == 3
+        os.kill(zygote, signal.SIGKILL)
+        # the child died with its zygote: the call runs again in a new child
+        assert box.call("add", {"x": 2, "y": 2}) == CallResult("ok", value=4)
+        assert box.pid not in (None, first)
+        assert first is not None and _state(first) in (None, "Z") and _state(zygote) is None
+    restarted = sandbox.zygote_pid()
+    assert restarted not in (None, zygote)
+    with _open(HOSTILE / "correct.py", FAST, "warm") as box:  # and the next one is warm again
+        assert box.call("add", {"x": 1, "y": 1}).value == 2
+
+
+def test_killing_the_zygote_between_sessions_starts_a_new_one() -> None:
+    zygote = _zygote()
+    os.kill(zygote, signal.SIGKILL)
+    time.sleep(0.05)
+    with _open(HOSTILE / "correct.py", FAST, "warm") as box:
+        assert box.call("add", {"x": 1, "y": 2}).value == 3
+    assert sandbox.zygote_pid() not in (None, zygote)
+    assert _state(zygote) is None  # reaped
+
+
+def test_a_zygote_that_cannot_start_means_cold_sessions(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.shutdown_zygote()
+    monkeypatch.setattr(sandbox, "_failures", 0)  # all three restored after the test
+    monkeypatch.setattr(sandbox, "_warned", False)
+
+    def cannot(self: object) -> None:
+        raise sandbox._ZygoteGone("cannot start it: testing")
+
+    monkeypatch.setattr(sandbox._Zygote, "__init__", cannot)
+    for _ in range(2):
+        with Sandbox(HOSTILE / "correct.py", FAST, warm=True) as box:
+            assert not box.warm
+            assert box.call("add", {"x": 1, "y": 2}).value == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("warm sandbox helper failed") == 1
+    assert sandbox.zygote_pid() is None
+
+
+def test_a_forked_process_starts_its_own_zygote() -> None:
+    zygote = _zygote()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process: report, and never return into pytest
+        code = 1
+        try:
+            os.close(read_end)
+            with Sandbox(HOSTILE / "correct.py", FAST) as box:
+                report = {"warm": box.warm, "value": box.call("add", {"x": 1, "y": 2}).value,
+                          "zygote": sandbox.zygote_pid(), "ppid": _ppid(box.pid or 0)}
+            sandbox.shutdown_zygote()
+            os.write(write_end, json.dumps(report).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        data = reader.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    report = json.loads(data)
+    assert report["warm"] is True and report["value"] == 3
+    assert report["zygote"] not in (None, zygote) and report["ppid"] == report["zygote"]
+    assert _state(report["zygote"]) is None  # the forked process shut its own one down
+    # ... and ours is undisturbed
+    assert sandbox.zygote_pid() == zygote
+    with _open(HOSTILE / "correct.py", FAST, "warm") as box:
+        assert box.call("add", {"x": 2, "y": 3}).value == 5
+        assert box.pid is not None and _ppid(box.pid) == zygote
+
+
+def test_zygote_and_children_die_with_their_owner() -> None:
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from grader.sandbox import Limits, Sandbox, zygote_pid
+        box = Sandbox(Path({str(HOSTILE / "crash.py")!r}), Limits(call_timeout=60)).__enter__()
+        print(zygote_pid(), box.pid, flush=True)
+        box.call("loop", {{}})
+    """)
+    root = Path(__file__).resolve().parent.parent
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=root,
+                             env={**os.environ, "PYTHONPATH": str(root)})
+    assert owner.stdout is not None
+    zygote, box_pid = map(int, owner.stdout.readline().split())
+    time.sleep(0.2)  # the child is now spinning in `loop`
+    assert _state(zygote) is not None and _state(box_pid) == "R"
+    owner.kill()
+    owner.wait()
+    owner.stdout.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and {_state(zygote), _state(box_pid)} - {None, "Z"}:
+        time.sleep(0.02)
+    assert _state(zygote) in (None, "Z") and _state(box_pid) in (None, "Z")
