@@ -187,7 +187,7 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
 
         if tasks:
             workers = min(jobs or os.cpu_count() or 1, len(tasks))
-            _run_pool(assignment, tasks, workers, timeout, finished)
+            _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir)
         latest_results = book.latest(assignment.name)
         known = {s.id: s for s in book.students()}
     if roster is not None:
@@ -236,7 +236,8 @@ class _Worker:
 
 
 def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: float | None,
-              finished: Callable[[_Task, str | None, str | None], None]) -> None:
+              finished: Callable[[_Task, str | None, str | None], None],
+              reports_dir: Path) -> None:
     method = _start_method()
     context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
     recipe: Assignment | tuple[str, str] = assignment
@@ -267,7 +268,8 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
                 if worker.task is None and pending:
                     worker.task = pending.popleft()
                     worker.since = time.monotonic()
-                    worker.conn.send((worker.task.student, worker.task.folder))
+                    worker.conn.send((worker.task.student, worker.task.folder,
+                                      str(reports_dir)))
             busy = [w for w in pool if w.task is not None]
             wait_for = None
             if timeout is not None:
@@ -359,11 +361,18 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             return
         if task is None:
             return
-        student, folder = task
+        student, folder, reports_dir = task
         try:
-            reply = ("ok", result_json(grade(Path(folder), assignment, student)))
+            result = grade(Path(folder), assignment, student)
+            reply = ("ok", result_json(result))
         except Exception as exc:   # anything grading one student raises costs that student
             reply = ("error", f"{type(exc).__name__}: {exc}")
+        else:
+            # Rendering reports is as costly as grading; done here it runs in parallel
+            # instead of in the one parent. A failure is left for the parent to retry and
+            # report (it writes whatever report is missing at the end).
+            with contextlib.suppress(Exception):
+                _write_student_reports(result, Path(reports_dir))
         try:
             conn.send(reply)
         except OSError:
@@ -375,6 +384,16 @@ def _exit_on_term(signum: int, frame: Any) -> None:
 
 
 # -- outputs -------------------------------------------------------------------------------
+
+def _write_student_reports(result: Result, reports_dir: Path) -> None:
+    from . import reports
+
+    if not STUDENT_ID.match(result.student):
+        return            # cannot name a file; it is still in the gradebook and CSV
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    write_atomic(reports_dir / f"{result.student}.json", reports.render(result, "json"))
+    write_atomic(reports_dir / f"{result.student}.html", reports.render(result, "html"))
+
 
 def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[str, Result],
                    summary: BatchSummary) -> None:
@@ -390,14 +409,22 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
     write_atomic(summary.grades_csv, grades_csv(assignment, people, latest))
     results = [latest[p.id] for p in people if p.id in latest]
     html = "html" in getattr(reports, "FORMATS", ())
+    graded_now = set(summary.graded)
     for result in results:
         if not STUDENT_ID.match(result.student):
             continue          # cannot name a file; it is still in the gradebook and CSV
         base = summary.students_dir / result.student
-        write_atomic(base.with_name(f"{result.student}.json"), reports.render(result, "json"))
+        json_path, html_path = (base.with_name(f"{result.student}.{x}") for x in ("json", "html"))
+        # The workers wrote the reports of this run's students; earlier runs wrote the
+        # others'. Only what is missing is rendered here (a resumed or damaged batch).
+        done = json_path.is_file() and (not html or html_path.is_file())
+        if done and (result.student in graded_now or result.student in summary.skipped):
+            summary.html_reports = summary.html_reports or html
+            continue
+        write_atomic(json_path, reports.render(result, "json"))
         if html:
             try:
-                write_atomic(base.with_name(f"{result.student}.html"), reports.render(result, "html"))
+                write_atomic(html_path, reports.render(result, "html"))
             except Exception as exc:
                 summary.problems.append(f"{result.student}.html not written: "
                                         f"{type(exc).__name__}: {exc}")
