@@ -70,3 +70,36 @@ def test_demo_from_another_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert (tmp_path / "d" / "students" / student / "assignment.html").is_file()
     assert (tmp_path / "d" / "students" / "answer-key.html").is_file()
     assert (tmp_path / "d" / "assignment.yaml").is_file()
+
+
+def test_grade_all_and_resume_through_the_cli(tmp_path: Path) -> None:
+    runner = CliRunner()
+    demo = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d")], catch_exceptions=False)
+    assert demo.exit_code == 0
+    d = tmp_path / "d"
+    args = ["grade-all", str(d / "submissions"), "--assignment", str(d / "assignment.yaml"),
+            "--roster", str(d / "roster.csv"), "--out", str(tmp_path / "g"), "-j", "2"]
+    first = runner.invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "Graded 5, unchanged 0, failed 0" in first.output
+    for name in ("gradebook.sqlite", "grades.csv", "class-report.html", "students/ada.html"):
+        assert (tmp_path / "g" / name).is_file()
+    again = runner.invoke(cli, args, catch_exceptions=False)
+    assert "Graded 0, unchanged 5, failed 0" in again.output
+
+
+def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
+    import yaml
+
+    from .conftest import ROOT
+
+    result = CliRunner().invoke(cli, ["classroom", str(ROOT / "grader" / "demo" / "assignment.yaml"),
+                                      "--out", str(tmp_path / "t")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    workflow = yaml.safe_load((tmp_path / "t" / ".github" / "workflows" / "classroom.yml")
+                              .read_text())
+    steps = workflow["jobs"]["run-autograding-tests"]["steps"]
+    reporter = next(s for s in steps if "autograding-grading-reporter" in s.get("uses", ""))
+    assert reporter["with"]["runners"] == "grade"
+    assert "steps.grade.outputs.result" in reporter["env"]["GRADE_RESULTS"]
+    assert (tmp_path / "t" / "README.md").is_file()
