@@ -888,6 +888,15 @@ def _zygote(sock_fd: int) -> None:
     import socket
 
     _preload()  # imports subprocess and disarms it, once for all children (see _preload)
+    # Everything so far lives as long as the zygote: keep the collector from walking it in
+    # every child (its writes to each object's header would copy the whole heap)
+    had_gc = "gc" in sys.modules
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    if not had_gc:  # as in a fresh child, where nothing has imported it yet
+        del sys.modules["gc"]
     sock = socket.socket(fileno=sock_fd)
     children = _Children()
     hello = json.loads(sock.recv(_ZYGOTE_PACKET) or b"null")
