@@ -656,6 +656,13 @@ def probe(tmp_path: Path) -> Path:
     return path
 
 
+def _wait_until_dead(pid: int) -> None:
+    """Until `pid` is a zombie or gone (a signal is delivered asynchronously)."""
+    deadline = time.monotonic() + 5
+    while _state(pid) not in (None, "Z") and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
 def _zygote() -> int:
     """This process's zygote pid, started if need be."""
     with Sandbox(HOSTILE / "correct.py", FAST, warm=True) as box:
@@ -758,6 +765,7 @@ def test_killing_the_zygote_mid_session_costs_nothing() -> None:
         first = box.pid
         assert box.call("add", {"x": 1, "y": 2}).value == 3
         os.kill(zygote, signal.SIGKILL)
+        _wait_until_dead(zygote)
         # the child died with its zygote: the call runs again in a new child
         assert box.call("add", {"x": 2, "y": 2}) == CallResult("ok", value=4)
         assert box.pid not in (None, first)
@@ -771,7 +779,7 @@ def test_killing_the_zygote_mid_session_costs_nothing() -> None:
 def test_killing_the_zygote_between_sessions_starts_a_new_one() -> None:
     zygote = _zygote()
     os.kill(zygote, signal.SIGKILL)
-    time.sleep(0.05)
+    _wait_until_dead(zygote)
     with _open(HOSTILE / "correct.py", FAST, "warm") as box:
         assert box.call("add", {"x": 1, "y": 2}).value == 3
     assert sandbox.zygote_pid() not in (None, zygote)
@@ -807,7 +815,7 @@ def test_a_forked_process_starts_its_own_zygote() -> None:
         code = 1
         try:
             os.close(read_end)
-            with Sandbox(HOSTILE / "correct.py", FAST) as box:
+            with Sandbox(HOSTILE / "correct.py", FAST, warm=True) as box:
                 report = {"warm": box.warm, "value": box.call("add", {"x": 1, "y": 2}).value,
                           "zygote": sandbox.zygote_pid(), "ppid": _ppid(box.pid or 0)}
             sandbox.shutdown_zygote()
@@ -836,7 +844,8 @@ def test_zygote_and_children_die_with_their_owner() -> None:
         import sys, time
         from pathlib import Path
         from grader.sandbox import Limits, Sandbox, zygote_pid
-        box = Sandbox(Path({str(HOSTILE / "crash.py")!r}), Limits(call_timeout=60)).__enter__()
+        box = Sandbox(Path({str(HOSTILE / "crash.py")!r}), Limits(call_timeout=60),
+                      warm=True).__enter__()
         print(zygote_pid(), box.pid, flush=True)
         box.call("loop", {{}})
     """)
