@@ -427,7 +427,7 @@ class Sandbox:
 
     def _accept(self, line: bytes, seq: int) -> dict[str, object] | None:
         """The reply if this line is the one awaited; None for anything else (ignored)."""
-        if len(line) > _MAX_LINE:
+        if not line or len(line) > _MAX_LINE:  # empty: the newline before every reply
             return None
         try:
             message = child.loads(line)
