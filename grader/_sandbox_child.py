@@ -6,6 +6,11 @@ grader is loaded where the student's code runs. The parent (`grader.sandbox`) im
 module only for `encode`, `decode` and the protocol constants, so both sides speak one
 format from one definition.
 
+Or run as the zygote (`... _sandbox_child.py --zygote SOCK_FD [SITE_DIR ...]`, see
+`_zygote`): the same script, warm, that forks one child per session; the fork first
+becomes what a fresh child is (`_become_child`) and then runs the same `_session`, so the
+steps below are the same code in both modes.
+
 Order of events in the child, each step before any student code runs:
 
 1. move the private pipe fds to random high numbers;
@@ -13,7 +18,8 @@ Order of events in the child, each step before any student code runs:
 3. set the rlimits; ignore SIGXFSZ (an oversized file is an OSError, not a death);
 4. `unshare(CLONE_NEWNET)` (root only: a new network namespace has only a downed `lo`);
 5. as root: give up root for a per-session unprivileged uid (see `_drop_privileges`);
-6. import subprocess and socket (scipy needs them) and disarm `_posixsubprocess`;
+6. import subprocess and socket (scipy needs them) and disarm `_posixsubprocess` (the
+   zygote does this once, before it forks: see `_preload`);
 7. install the audit hook (`_audit`), which refuses what a grading run never needs;
 8. report "ready", import solution.py, report the import, then answer calls until EOF.
 
