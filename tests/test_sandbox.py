@@ -23,6 +23,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -810,7 +811,9 @@ def test_a_zygote_that_cannot_start_means_cold_sessions(
 def test_a_forked_process_starts_its_own_zygote() -> None:
     zygote = _zygote()
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():  # 3.12+ warns if some other test left a thread behind
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the forked process: report, and never return into pytest
         code = 1
         try:
