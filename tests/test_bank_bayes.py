@@ -13,39 +13,10 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import pytest
 from scipy import integrate, stats
 
-from grader import views
-from grader.bank import Bank
-from grader.validate import reference_cases, validate_one
-from grader.variants import Variant, make_variant, variant_seed
-from tests.conftest import ROOT
-
-SEEDS = 20
-BANK = Bank(ROOT)
-NEW = ["bayes/posterior-vector", "bayes/several-hypotheses", "bayes/sequential-tests",
-       "bayes/beta-bernoulli"]
-
-
-def variants(exercise_id: str, count: int = SEEDS) -> list[Variant]:
-    spec = BANK.spec(exercise_id)
-    return [make_variant(spec, variant_seed("test-bank", f"student-{i}", exercise_id))
-            for i in range(count)]
-
-
-def expected(variant: Variant, part_id: str) -> object:
-    return views.expected_value(variant, variant.spec.part(part_id))
-
-
-def as_float(value: object) -> float:
-    return float(value)  # type: ignore[arg-type]
-
-
-def symbolic_at(variant: Variant, part_id: str, **symbols: float) -> float:
-    formula = expected(variant, part_id)
-    return float(formula.evaluate({**variant.values, **symbols}))  # type: ignore[attr-defined]
-
+from grader.validate import reference_cases
+from tests.bank_support import BANK, as_float, expected, symbolic_at, variants
 
 # --------------------------------------------------------------------------- posterior vector
 
@@ -265,12 +236,3 @@ def test_beta_posterior_reference_is_proportional_to_prior_times_likelihood() ->
             assert np.ptp(gap) < 1e-8, (case, got)
             differs += not np.allclose(module.beta_posterior_swapped(**case), got)
     assert differs > 0
-
-
-# --------------------------------------------------------------------------- the grader's own proof
-
-
-@pytest.mark.parametrize("exercise_id", NEW)
-def test_validate_proves_answers_and_mistakes(exercise_id: str) -> None:
-    report = validate_one(BANK, exercise_id, seeds=25, code_seeds=0)
-    assert report.ok, report.problems

@@ -12,32 +12,9 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import pytest
 
-from grader import views
-from grader.bank import Bank
-from grader.validate import reference_cases, validate_one
-from grader.variants import Variant, make_variant, variant_seed
-from tests.conftest import ROOT
-
-SEEDS = 20
-BANK = Bank(ROOT)
-NEW = ["conditional/joint-table", "conditional/two-stage-tree", "conditional/class-conditional"]
-
-
-def variants(exercise_id: str, count: int = SEEDS) -> list[Variant]:
-    spec = BANK.spec(exercise_id)
-    return [make_variant(spec, variant_seed("test-bank", f"student-{i}", exercise_id))
-            for i in range(count)]
-
-
-def expected(variant: Variant, part_id: str) -> object:
-    return views.expected_value(variant, variant.spec.part(part_id))
-
-
-def as_float(value: object) -> float:
-    return float(value)  # type: ignore[arg-type]
-
+from grader.validate import reference_cases
+from tests.bank_support import BANK, as_float, expected, variants
 
 # --------------------------------------------------------------------------- joint table
 
@@ -208,12 +185,3 @@ def test_total_probability_reference_against_a_loop_and_sampling() -> None:
             wrong = module.unweighted_marginal(**case)
             differs += not np.allclose(wrong, got, rtol=1e-6, atol=1e-9)
     assert differs > 0
-
-
-# --------------------------------------------------------------------------- the grader's own proof
-
-
-@pytest.mark.parametrize("exercise_id", NEW)
-def test_validate_proves_answers_and_mistakes(exercise_id: str) -> None:
-    report = validate_one(BANK, exercise_id, seeds=25, code_seeds=0)
-    assert report.ok, report.problems

@@ -12,38 +12,10 @@ import math
 from fractions import Fraction
 
 import numpy as np
-import pytest
 
 from grader import views
-from grader.bank import Bank
-from grader.validate import reference_cases, validate_one
-from grader.variants import Variant, make_variant, variant_seed
-from tests.conftest import ROOT
-
-SEEDS = 20
-BANK = Bank(ROOT)
-NEW = ["events/chain-rule", "events/without-replacement", "events/at-least-one"]
-
-
-def variants(exercise_id: str, count: int = SEEDS) -> list[Variant]:
-    spec = BANK.spec(exercise_id)
-    return [make_variant(spec, variant_seed("test-bank", f"student-{i}", exercise_id))
-            for i in range(count)]
-
-
-def expected(variant: Variant, part_id: str) -> object:
-    return views.expected_value(variant, variant.spec.part(part_id))
-
-
-def as_float(value: object) -> float:
-    return float(value)  # type: ignore[arg-type]
-
-
-def symbolic_at(variant: Variant, part_id: str, **symbols: float) -> float:
-    """The spec's symbolic answer evaluated at given symbol values."""
-    formula = expected(variant, part_id)
-    return float(formula.evaluate({**variant.values, **symbols}))  # type: ignore[attr-defined]
-
+from grader.validate import reference_cases
+from tests.bank_support import BANK, as_float, expected, symbolic_at, variants
 
 # --------------------------------------------------------------------------- chain rule
 
@@ -234,12 +206,3 @@ def test_probabilities_add_for_disjoint_events_not_for_independent_ones() -> Non
     assert p(a | independent) != p(a) + p(independent)
     variant = variants("events/at-least-one", 1)[0]
     assert str(expected(variant, "when_additive")).startswith("for disjoint events")
-
-
-# --------------------------------------------------------------------------- the grader's own proof
-
-
-@pytest.mark.parametrize("exercise_id", NEW)
-def test_validate_proves_answers_and_mistakes(exercise_id: str) -> None:
-    report = validate_one(BANK, exercise_id, seeds=25, code_seeds=0)
-    assert report.ok, report.problems

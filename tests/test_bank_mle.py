@@ -3,78 +3,19 @@ log-likelihood and scipy.stats densities, against the specs' answers and the ref
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import optimize, stats
 
 from grader import views
-from grader.bank import Bank
-from grader.checkers.function import _first_mismatch
-from grader.validate import reference_cases, validate_one
-from grader.variants import make_variant, variant_seed
-
-ROOT = Path(__file__).resolve().parent.parent
-BANK = Bank(ROOT)
-MINE = ["mle/gaussian", "mle/categorical", "mle/poisson", "mle/exponential"]
-SEEDS = 20
-
-
-def variants(exercise_id: str, count: int = SEEDS):
-    spec = BANK.spec(exercise_id)
-    for i in range(count):
-        yield make_variant(spec, variant_seed("test-bank", f"student-{i}", exercise_id))
-
-
-def expected(variant, part_id: str) -> float:
-    return float(views.expected_value(variant, variant.spec.part(part_id)))
-
-
-def formula(variant, part_id: str, **symbols: float) -> float:
-    """The spec's symbolic answer evaluated at the given symbol values."""
-    e = views.expected_value(variant, variant.spec.part(part_id))
-    return float(e.evaluate({**variant.values, **symbols}))
-
-
-def cases(variant, function: str) -> list[dict]:
-    return reference_cases(BANK, variant, function)
+from tests.bank_support import BANK, cases, expected, symbolic_at, variants
 
 
 def data_of(variant, count: int) -> np.ndarray:
     return np.array([float(variant.values[f"x{i}"]) for i in range(1, count + 1)])
-
-
-# --------------------------------------------------------------------------- all of them
-
-@pytest.mark.parametrize("exercise_id", MINE)
-def test_validates(exercise_id):
-    report = validate_one(BANK, exercise_id, seeds=25)
-    assert report.ok, report.problems
-
-
-@pytest.mark.parametrize("exercise_id", MINE)
-def test_function_mistakes_are_caught_and_told_apart(exercise_id):
-    """What `grader` does with a student who hands in a listed wrong implementation: it
-    must differ from the reference on some input, and no earlier mistake may claim it."""
-    spec = BANK.spec(exercise_id)
-    module = BANK.solution(exercise_id)
-    parts = [p for p in spec.parts if p.kind == "function"]
-    assert parts and all(p.mistakes for p in parts)
-    for variant in variants(exercise_id, 10):
-        for part in parts:
-            inputs = cases(variant, part.function)
-            reference = getattr(module, part.function)
-            for k, mistake in enumerate(part.mistakes):
-                wrong = getattr(module, mistake.function)
-                outputs = [wrong(**copy.deepcopy(c)) for c in inputs]
-                assert _first_mismatch(reference, inputs, outputs, part.tolerance) is not None
-                for earlier in part.mistakes[:k]:
-                    assert _first_mismatch(getattr(module, earlier.function), inputs, outputs,
-                                           part.tolerance) is not None
 
 
 # --------------------------------------------------------------------------- gaussian
@@ -100,7 +41,7 @@ def test_gaussian_answers_maximise_the_likelihood():
         assert expected(v, "variance") == pytest.approx(var, rel=1e-5)
         # The formula S/n at this data set gives the same variance.
         S = float(sum((xi - x.mean()) ** 2 for xi in x))
-        assert formula(v, "formula", S=S, n=5) == pytest.approx(var, rel=1e-5)
+        assert symbolic_at(v, "formula", S=S, n=5) == pytest.approx(var, rel=1e-5)
         # The ddof-one mistake is scipy's unbiased variance, not the answer.
         ddof_one = v.spec.part("variance").mistakes[0]
         assert ddof_one.note == "ddof-one"
@@ -162,7 +103,7 @@ def test_categorical_loglik_formula_is_a_sum_over_tokens():
             t1, t2 = rng.uniform(0.05, 0.45, size=2)
             probs = (t1, t2, 1 - t1 - t2)
             loop = math.fsum(math.log(probs[tok]) for tok in tokens)
-            assert formula(v, "loglik", t1=t1, t2=t2) == pytest.approx(loop, rel=1e-10)
+            assert symbolic_at(v, "loglik", t1=t1, t2=t2) == pytest.approx(loop, rel=1e-10)
 
 
 def test_categorical_reference_function():
@@ -184,7 +125,7 @@ def test_poisson_answers():
     for v in variants("mle/poisson"):
         x = data_of(v, 5)
         for lam in (0.3, 1.0, 2.5, 7.0, 19.0):
-            assert formula(v, "loglik", lam=lam) == pytest.approx(
+            assert symbolic_at(v, "loglik", lam=lam) == pytest.approx(
                 float(np.sum(stats.poisson.logpmf(x, lam))), rel=1e-10)
         res = optimize.minimize_scalar(lambda lam, x=x: -np.sum(stats.poisson.logpmf(x, lam)),
                                        bounds=(1e-6, 50), method="bounded",
@@ -206,7 +147,7 @@ def test_exponential_answers():
     for v in variants("mle/exponential"):
         x = data_of(v, 4)
         for lam in (0.05, 0.7, 1.0, 3.3, 9.9):
-            assert formula(v, "loglik", lam=lam) == pytest.approx(
+            assert symbolic_at(v, "loglik", lam=lam) == pytest.approx(
                 float(np.sum(stats.expon.logpdf(x, scale=1 / lam))), rel=1e-10)
         def nll(lam, x=x):
             return -np.sum(stats.expon.logpdf(x, scale=1 / lam))

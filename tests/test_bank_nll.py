@@ -6,34 +6,17 @@ from __future__ import annotations
 import copy
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.special import log_softmax, logsumexp
 
 from grader import views
-from grader.bank import Bank
-from grader.checkers.function import _first_mismatch
-from grader.validate import reference_cases, validate_one
-from grader.variants import make_variant, variant_seed
+from grader.validate import reference_cases
+from tests.bank_support import BANK, ROOT, expected, variants
 
-ROOT = Path(__file__).resolve().parent.parent
-BANK = Bank(ROOT)
-MINE = ["nll/nll-loss", "nll/nll-by-hand", "nll/cross-entropy-logits"]
 TORCH = json.loads((ROOT / "tests" / "data" / "torch_nll_cases.json").read_text())["cases"]
 REF = BANK.solution("nll/nll-loss")
-
-
-def variants(exercise_id: str, count: int = 20):
-    spec = BANK.spec(exercise_id)
-    for i in range(count):
-        yield make_variant(spec, variant_seed("test-bank", f"student-{i}", exercise_id))
-
-
-def expected(variant, part_id: str):
-    value = views.expected_value(variant, variant.spec.part(part_id))
-    return value if isinstance(value, str) else float(value)
 
 
 def arrays(case: dict) -> dict:
@@ -249,28 +232,3 @@ def test_cross_entropy_logits_answers():
             got = float(views.expected_value(v, part).evaluate(
                 {**v.values, "z1": zs[0], "z2": zs[1], "z3": zs[2]}))
             assert got == pytest.approx(-log_softmax(zs)[0], rel=1e-10)
-
-
-# --------------------------------------------------------------------------- grading proofs
-
-@pytest.mark.parametrize("exercise_id", MINE)
-def test_validates(exercise_id):
-    report = validate_one(BANK, exercise_id, seeds=25)
-    assert report.ok, report.problems
-
-
-@pytest.mark.parametrize("exercise_id", ["nll/nll-loss", "nll/cross-entropy-logits"])
-def test_function_mistakes_are_caught_and_told_apart(exercise_id):
-    spec = BANK.spec(exercise_id)
-    module = BANK.solution(exercise_id)
-    for v in variants(exercise_id, 10):
-        for part in (p for p in spec.parts if p.kind == "function"):
-            inputs = reference_cases(BANK, v, part.function)
-            reference = getattr(module, part.function)
-            assert part.mistakes
-            for k, mistake in enumerate(part.mistakes):
-                outputs = [getattr(module, mistake.function)(**copy.deepcopy(c)) for c in inputs]
-                assert _first_mismatch(reference, inputs, outputs, part.tolerance) is not None
-                for earlier in part.mistakes[:k]:
-                    assert _first_mismatch(getattr(module, earlier.function), inputs, outputs,
-                                           part.tolerance) is not None

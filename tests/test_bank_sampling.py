@@ -3,40 +3,14 @@ simulation with tolerances from the standard error, root finding, and plain loop
 
 from __future__ import annotations
 
-import copy
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from grader import views
-from grader.bank import Bank
-from grader.checkers.function import _first_mismatch
-from grader.validate import reference_cases, validate_one
-from grader.variants import make_variant, variant_seed
-
-ROOT = Path(__file__).resolve().parent.parent
-BANK = Bank(ROOT)
-MINE = ["sampling/expectation", "sampling/monte-carlo", "sampling/inverse-transform"]
-
-
-def variants(exercise_id: str, count: int = 20):
-    spec = BANK.spec(exercise_id)
-    for i in range(count):
-        yield make_variant(spec, variant_seed("test-bank", f"student-{i}", exercise_id))
-
-
-def expected(variant, part_id: str):
-    value = views.expected_value(variant, variant.spec.part(part_id))
-    return value if isinstance(value, str) else float(value)
-
-
-def formula(variant, part_id: str, **symbols: float) -> float:
-    e = views.expected_value(variant, variant.spec.part(part_id))
-    return float(e.evaluate({**variant.values, **symbols}))
-
+from grader.validate import reference_cases
+from tests.bank_support import BANK, expected, symbolic_at, variants
 
 # --------------------------------------------------------------------------- expectation
 
@@ -87,7 +61,7 @@ def test_monte_carlo_sample_size():
         root = optimize.brentq(lambda m, sd=sd, tol=tol: sd / math.sqrt(m) - tol, 1.0, 1e9,
                                xtol=1e-9, rtol=1e-14)
         assert expected(v, "samples") == pytest.approx(root, rel=1e-9)
-        assert formula(v, "formula", sigma=sd, epsilon=tol) == pytest.approx(root, rel=1e-9)
+        assert symbolic_at(v, "formula", sigma=sd, epsilon=tol) == pytest.approx(root, rel=1e-9)
         n = int(v.values["n"])
         assert expected(v, "halve") == "4"
         assert expected(v, "se") / 2 == pytest.approx(sd / math.sqrt(4 * n))
@@ -109,9 +83,9 @@ def test_inverse_transform_answers():
         rate, u0 = float(v.values["rate"]), float(v.values["u0"])
         dist = stats.expon(scale=1 / rate)
         for x in (0.1, 0.5, 2.0, 7.5):
-            assert formula(v, "cdf", x=x, lam=rate) == pytest.approx(dist.cdf(x), rel=1e-12)
+            assert symbolic_at(v, "cdf", x=x, lam=rate) == pytest.approx(dist.cdf(x), rel=1e-12)
         for u in (0.03, 0.3, 0.7, 0.97):
-            assert formula(v, "inverse", u=u, lam=rate) == pytest.approx(dist.ppf(u), rel=1e-12)
+            assert symbolic_at(v, "inverse", u=u, lam=rate) == pytest.approx(dist.ppf(u), rel=1e-12)
         assert expected(v, "draw") == pytest.approx(dist.ppf(u0), rel=1e-12)
         assert expected(v, "valid").startswith("yes")
 
@@ -141,28 +115,3 @@ def test_both_samplers_give_the_exponential_distribution():
         # ... and the rate-as-scale draws are not Exp(rate).
         wrong = module.sample_rate_as_scale(u, rate)
         assert stats.kstest(wrong, stats.expon(scale=1 / rate).cdf).pvalue < 1e-6
-
-
-# --------------------------------------------------------------------------- grading proofs
-
-@pytest.mark.parametrize("exercise_id", MINE)
-def test_validates(exercise_id):
-    report = validate_one(BANK, exercise_id, seeds=25)
-    assert report.ok, report.problems
-
-
-@pytest.mark.parametrize("exercise_id", MINE)
-def test_function_mistakes_are_caught_and_told_apart(exercise_id):
-    spec = BANK.spec(exercise_id)
-    module = BANK.solution(exercise_id)
-    for v in variants(exercise_id, 10):
-        for part in (p for p in spec.parts if p.kind == "function"):
-            inputs = reference_cases(BANK, v, part.function)
-            reference = getattr(module, part.function)
-            assert part.mistakes
-            for k, mistake in enumerate(part.mistakes):
-                outputs = [getattr(module, mistake.function)(**copy.deepcopy(c)) for c in inputs]
-                assert _first_mismatch(reference, inputs, outputs, part.tolerance) is not None
-                for earlier in part.mistakes[:k]:
-                    assert _first_mismatch(getattr(module, earlier.function), inputs, outputs,
-                                           part.tolerance) is not None
