@@ -1,9 +1,11 @@
-"""The whole bank, exercise by exercise.
+"""The whole bank, exercise by exercise, and the issue's acceptance checks.
 
 Every exercise is found from `Bank(ROOT).ids`, so a new one is proved here without
 editing a list: `grader validate` passes on it, its wrong implementations are told apart,
 it is complete (mistakes, a worked solution, enough randomness) and its reference code has
-the signature its spec promises. The topic files (tests/test_bank_<topic>.py) check the
+the signature its spec promises. Then the acceptance checks of the issue: the bank's
+coverage, the five contract functions, and the real grader on an independent hand-in of
+them, right and subtly wrong. The topic files (tests/test_bank_<topic>.py) check the
 answers themselves by a second method.
 """
 
@@ -13,16 +15,25 @@ import ast
 import copy
 import inspect
 import math
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from grader.assignment import Assignment, load_assignment
 from grader.checkers.function import _first_mismatch
 from grader.errors import GraderError
+from grader.grading import grade
+from grader.result import Result
+from grader.samples import write_submission
+from grader.spec import Part
 from grader.validate import validate_one
 from tests.bank_support import BANK, cases, variants
 
+TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
+          "sampling", "models")
 VALIDATE_SEEDS = 40
 
 
@@ -132,3 +143,236 @@ def test_reference_has_the_signature_the_spec_shows(exercise_id: str, part_id: s
     assert name == part.function
     reference = inspect.signature(getattr(BANK.solution(exercise_id), name))
     assert [(p.name, p.default) for p in reference.parameters.values()] == params
+
+
+# --------------------------------------------------------------------------- the issue's checks
+
+
+def test_the_bank_covers_every_topic() -> None:
+    per_topic = Counter(exercise_id.split("/")[0] for exercise_id in BANK.ids)
+    assert len(BANK.ids) >= 30
+    assert len(per_topic) >= 8
+    assert {t: per_topic[t] for t in TOPICS if per_topic[t] < 3} == {}
+
+
+EMPTY = inspect.Parameter.empty
+CONTRACT: dict[str, tuple[str, list[tuple[str, object]]]] = {
+    "nll/nll-loss": ("nll_loss", [("log_probs", EMPTY), ("target", EMPTY), ("weight", None),
+                                  ("ignore_index", -100), ("reduction", "mean")]),
+    "mle/bernoulli": ("bernoulli_mle", [("data", EMPTY)]),
+    "mle/gaussian": ("gaussian_mle", [("data", EMPTY)]),
+    "bayes/posterior-vector": ("posterior", [("prior", EMPTY), ("likelihood", EMPTY)]),
+    "information/kl-divergence": ("kl_divergence", [("p", EMPTY), ("q", EMPTY)]),
+}
+
+
+def contract_part(exercise_id: str) -> Part:
+    function = CONTRACT[exercise_id][0]
+    parts = [p for p in BANK.spec(exercise_id).parts if p.function == function]
+    assert [p.kind for p in parts] == ["function"], f"{exercise_id} asks for no {function}()"
+    return parts[0]
+
+
+@pytest.mark.parametrize("exercise_id", CONTRACT)
+def test_contract_functions_exist_with_their_parameters(exercise_id: str) -> None:
+    function, params = CONTRACT[exercise_id]
+    assert exercise_id in BANK.ids
+    part = contract_part(exercise_id)
+    assert part.signature is not None and declared(part.signature) == (function, params)
+    reference = inspect.signature(getattr(BANK.solution(exercise_id), function))
+    assert [(p.name, p.default) for p in reference.parameters.values()] == params
+
+
+def test_gaussian_mle_returns_the_mean_and_the_variance() -> None:
+    got = BANK.solution("mle/gaussian").gaussian_mle(np.array([1.0, 2.0, 6.0]))
+    assert type(got) is tuple and got == pytest.approx((3.0, 14 / 3), rel=1e-12)
+
+
+# An independent hand-in of the five contract functions, written from their definitions
+# (not from solutions/): loops over examples and positions, explicit 0·log 0 and q = 0 < p.
+CORRECT = '''\
+"""A student's solution.py, written from the definitions."""
+
+import math
+
+import numpy as np
+
+
+def _nll_terms(log_probs, target, weight, ignore_index):
+    """Per-position losses (target's shape) and the weights of the counted targets."""
+    log_probs = np.asarray(log_probs, dtype=float)
+    target = np.asarray(target)
+    unbatched = log_probs.ndim == 1
+    if unbatched:                               # (C,) with a 0-d target: a batch of one
+        log_probs, target = log_probs[np.newaxis], target[np.newaxis]
+    losses = np.zeros(target.shape)
+    counted = []
+    for n in range(target.shape[0]):                        # every example ...
+        for position in np.ndindex(*target.shape[1:]):      # ... and every position
+            c = int(target[(n, *position)])
+            if c == ignore_index:
+                continue
+            w = 1.0 if weight is None else float(weight[c])
+            losses[(n, *position)] = -w * float(log_probs[(n, c, *position)])
+            counted.append(w)
+    return (losses[0, ...] if unbatched else losses), counted
+
+
+def _reduce(losses, denominator, reduction):
+    if reduction == "none":
+        return losses
+    total = math.fsum(float(x) for x in np.ravel(losses))
+    if reduction == "sum":
+        return total
+    return total / denominator if denominator > 0 else math.nan
+
+
+def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+    losses, counted = _nll_terms(log_probs, target, weight, ignore_index)
+    return _reduce(losses, math.fsum(counted), reduction)
+
+
+def bernoulli_mle(data):
+    ones = 0
+    for x in data:
+        ones += int(x)
+    return ones / len(data)
+
+
+def gaussian_mle(data):
+    xs = [float(x) for x in data]
+    mean = math.fsum(xs) / len(xs)
+    return mean, math.fsum((x - mean) ** 2 for x in xs) / len(xs)
+
+
+def posterior(prior, likelihood):
+    joint = [float(p) * float(x) for p, x in zip(prior, likelihood)]
+    evidence = math.fsum(joint)
+    return np.array([j / evidence for j in joint])
+
+
+def _kl(p, q):
+    terms = []
+    for pi, qi in zip(p, q):
+        pi, qi = float(pi), float(qi)
+        if pi == 0.0:
+            continue                  # 0 log(0 / q) = 0, whatever q is
+        if qi == 0.0:
+            return math.inf           # P puts mass where Q puts none
+        terms.append(pi * math.log(pi / qi))
+    return math.fsum(terms)
+
+
+def kl_divergence(p, q):
+    return _kl(p, q)
+'''
+
+# The same hand-in, each function subtly wrong.
+WRONG = CORRECT + '''
+
+def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+    losses, counted = _nll_terms(log_probs, target, weight, ignore_index)
+    return _reduce(losses, len(counted), reduction)         # N, not the total weight
+
+
+def bernoulli_mle(data):
+    zeros = 0
+    for x in data:
+        zeros += int(x) == 0
+    return zeros / len(data)                                # the share of zeros
+
+
+def gaussian_mle(data):
+    x = np.asarray(data, dtype=float)
+    return float(np.mean(x)), float(np.var(x, ddof=1))     # n - 1
+
+
+def posterior(prior, likelihood):
+    return np.asarray(prior, dtype=float) * np.asarray(likelihood, dtype=float)
+
+
+def kl_divergence(p, q):
+    return _kl(q, p)                                        # KL(q || p)
+'''
+
+# exercise id → the note the grader should give the wrong version (None: none listed)
+WRONG_NOTES = {
+    "nll/nll-loss": "weighted-divided-by-n",
+    "mle/bernoulli": None,
+    "mle/gaussian": "ddof-one",
+    "bayes/posterior-vector": "unnormalized-posterior",
+    "information/kl-divergence": "kl-direction",
+}
+
+
+@pytest.fixture(scope="module")
+def contract(tmp_path_factory: pytest.TempPathFactory) -> Assignment:
+    folder = tmp_path_factory.mktemp("contract")
+    path = folder / "assignment.yaml"
+    path.write_text("name: contract\nsalt: acceptance\nexercises:\n"
+                    + "".join(f"  - {exercise_id}\n" for exercise_id in CONTRACT),
+                    encoding="utf-8")
+    return load_assignment(path, bank=BANK)
+
+
+STUDENTS = ("ada", "grace", "emmy")
+
+
+def hand_in(assignment: Assignment, student: str, folder: Path, source: str) -> Result:
+    """The reference answers of the other parts, `source` as solution.py, really graded."""
+    write_submission(assignment, student, folder, "perfect")
+    (folder / "solution.py").write_text(source, encoding="utf-8")
+    return grade(folder, assignment, student)
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_an_independent_solution_earns_full_marks(contract: Assignment, student: str,
+                                                  tmp_path: Path) -> None:
+    result = hand_in(contract, student, tmp_path, CORRECT)
+    assert [e.id for e in result.exercises] == list(CONTRACT)
+    for exercise in result.exercises:
+        for part in exercise.parts:
+            assert (part.status, part.score) == ("correct", part.max_score), \
+                f"{exercise.id}:{part.id} {part.feedback}"
+    assert result.score == result.max_score
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_subtly_wrong_solutions_do_not_earn_full_marks(contract: Assignment, student: str,
+                                                       tmp_path: Path) -> None:
+    result = hand_in(contract, student, tmp_path, WRONG)
+    for exercise in result.exercises:
+        code = contract_part(exercise.id)
+        for part in exercise.parts:
+            if part.id != code.id:              # the other parts are still right
+                assert part.status == "correct", f"{exercise.id}:{part.id} {part.feedback}"
+                continue
+            note = WRONG_NOTES[exercise.id]
+            credit = next((m.credit for m in code.mistakes if m.note == note), 0.0)
+            status = "partial" if credit > 0 else "incorrect"
+            assert (part.status, part.note) == (status, note), \
+                f"{exercise.id}:{part.id} {part.status} {part.note} {part.feedback}"
+            assert part.score == pytest.approx(credit * part.max_score)
+            assert part.score < part.max_score
+
+
+NUMPY_SCALAR_KL = CORRECT + '''
+
+def kl_divergence(p, q):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    support = p > 0
+    if np.any(q[support] == 0):
+        return np.inf
+    return np.sum(p[support] * np.log(p[support] / q[support]))    # a numpy.float64
+'''
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="compare_values refuses NumPy scalars, though np.float64 is a "
+                   "float: 'expected a number, got a float64'")
+def test_a_correct_function_returning_a_numpy_float_earns_full_marks(
+        contract: Assignment, tmp_path: Path) -> None:
+    result = hand_in(contract, "ada", tmp_path, NUMPY_SCALAR_KL)
+    kl = next(e for e in result.exercises if e.id == "information/kl-divergence")
+    code = kl.parts[[p.id for p in kl.parts].index(contract_part(kl.id).id)]
+    assert code.status == "correct", code.feedback
