@@ -217,3 +217,23 @@ def test_cli_grade_every_format(assignment: Assignment, tmp_path: Path,
         assert "| Exercise | Part |" in summary.read_text()
     else:
         assert not outputs.exists()
+
+
+def test_numpy_scalars_count_but_float_subclasses_do_not() -> None:
+    import numpy as np
+
+    from grader.checkers.function import compare_values
+    from grader.spec import Tolerance
+
+    tol = Tolerance(1e-6, 1e-9)
+    assert compare_values(0.5, np.float64(0.5), tol) is None
+    assert compare_values(3, np.int64(3), tol) is None
+    assert compare_values((1.0, 2.0), (np.float32(1.0), np.float64(2.0)), tol) is None
+    assert compare_values(0.5, np.float64(0.6), tol) is not None
+
+    class Liar(float):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+    assert compare_values(0.5, Liar(0.9), tol) is not None
+    assert compare_values(0.5, "0.5", tol) is not None

@@ -59,9 +59,14 @@ def compare_values(expected: Any, got: Any, tol: Tolerance) -> Mismatch | None:
             where = tuple(int(i) for i in np.argwhere(~ok)[0])
             return Mismatch(f"at index {where}: expected {e[where]:.6g}, got {g[where]:.6g}")
         return None
-    # A scalar: a Python or NumPy number, or a 0-d array.
+    # A scalar: a Python or NumPy number, or a 0-d array. NumPy scalars here were built
+    # by the sandbox's decoder from tagged JSON, so they are NumPy's own types, never a
+    # student's subclass.
     e_val = float(expected)
     if type(got) is np.ndarray and got.ndim == 0 and got.dtype.kind in "biuf":
+        got = got.item()
+    elif isinstance(got, np.generic) and type(got).__module__ == "numpy" and \
+            got.dtype.kind in "biuf":
         got = got.item()
     if type(got) not in (int, float, bool) or type(got) is bool and type(expected) is not bool:
         return Mismatch(f"expected a number, got {_kind(got)}")

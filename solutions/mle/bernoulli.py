@@ -17,3 +17,8 @@ def cases_bernoulli_mle(rng, params):
     for _ in range(20):
         size = int(rng.integers(1, 200))
         yield {"data": rng.integers(0, 2, size=size)}
+
+
+def share_of_zeros(data: np.ndarray) -> float:
+    """The inverted-ratio mistake: the share of zeros instead of ones."""
+    return float(1.0 - np.asarray(data, dtype=float).mean())
