@@ -870,6 +870,7 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=4096)
 def markdown_to_html(md: str) -> str:
     """An HTML fragment for Markdown (CommonMark + tables) with $..$ / $$..$$ math.
 
