@@ -88,7 +88,9 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
     seen: set[str] = set()
     for i, raw in enumerate(data["exercises"]):
         item = Item(raw) if isinstance(raw, str) else Item(raw["id"], raw.get("points"))
-        where: list[str | int] = ["exercises", i] if isinstance(raw, str) else ["exercises", i, "id"]
+        where: list[str | int] = ["exercises", i]
+        if not isinstance(raw, str):
+            where.append("id")
         if item.id in seen:
             raise doc.error(AssignmentError, f"'{item.id}' is listed twice", where)
         seen.add(item.id)

@@ -105,7 +105,8 @@ class Bank:
             module_spec.loader.exec_module(module)
         except Exception as exc:
             del sys.modules[name]
-            raise BankError(f"the reference solution failed to import: {exc!r}", file=path) from None
+            raise BankError(f"the reference solution failed to import: {exc!r}",
+                            file=path) from None
         self._modules[exercise_id] = module
         return module
 

@@ -436,7 +436,8 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
         try:
             from .reports.class_report import render_class_report  # type: ignore[import-not-found,unused-ignore]
 
-            write_atomic(path, render_class_report(results, title=f"{assignment.title}: class report"))
+            title = f"{assignment.title}: class report"
+            write_atomic(path, render_class_report(results, title=title))
         except Exception as exc:
             summary.problems.append(f"{CLASS_REPORT_FILE} not written: "
                                     f"{type(exc).__name__}: {exc}")

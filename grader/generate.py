@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from . import __version__, render, views
-from .files import write_atomic
 from .assignment import Assignment, Student
 from .errors import GraderError
+from .files import write_atomic
 
 META_FILE = ".grader.yaml"
 
@@ -47,7 +47,8 @@ def generate(assignment: Assignment, students: Iterable[Student], out: Path,
     return folders
 
 
-def exercise_views(assignment: Assignment, student: str, *, key: bool = False) -> list[dict[str, Any]]:
+def exercise_views(assignment: Assignment, student: str, *,
+                   key: bool = False) -> list[dict[str, Any]]:
     return [views.exercise(assignment.variant(student, i), points_scale=assignment.scale(i),
                            key=key) for i in assignment.exercise_ids]
 
@@ -61,7 +62,8 @@ def write_student(assignment: Assignment, student: Student, folder: Path) -> Non
     write_atomic(folder / "README.md", readme(assignment, student, exercises))
     write_atomic(folder / "solution.py", solution_stub(assignment, exercises))
     write_atomic(folder / "answers.yaml", answers_stub(assignment, student, exercises))
-    write_atomic(folder / META_FILE, yaml.safe_dump(metadata(assignment, student.id), sort_keys=False))
+    meta = yaml.safe_dump(metadata(assignment, student.id), sort_keys=False)
+    write_atomic(folder / META_FILE, meta)
 
 
 def metadata(assignment: Assignment, student: str) -> dict[str, Any]:

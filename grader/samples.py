@@ -88,7 +88,8 @@ def write_submission(assignment: Assignment, student: str, folder: Path, style: 
     if style == "hostile":
         write_atomic(folder / "solution.py", HOSTILE_SOLUTION)
     else:
-        write_atomic(folder / "solution.py", _solution(assignment, variants, mistaken=style == "mistakes"))
+        source = _solution(assignment, variants, mistaken=style == "mistakes")
+        write_atomic(folder / "solution.py", source)
 
 
 def _answer(variant: Variant, part: Part, *, mistaken: bool) -> str:

@@ -113,7 +113,7 @@ def check_variant(bank: Bank, variant: Variant) -> None:
     for part in spec.parts:
         if part.kind == "numeric":
             value = views.expected_value(variant, part)
-            if not isinstance(value, (int, float)) and not hasattr(value, "denominator") or \
+            if (not isinstance(value, (int, float)) and not hasattr(value, "denominator")) or \
                     (isinstance(value, float) and math.isnan(value)):
                 raise GraderError(f"{spec.id}: part '{part.id}': the answer is not a number")
         elif part.kind == "choice":

@@ -183,7 +183,8 @@ def _explain(doc: Document, error: Any, error_cls: type[_Located]) -> _Located:
         hint = f" (allowed: {', '.join(sorted(allowed))})" if allowed else ""
         return doc.error(error_cls, f"unknown key '{key}'{hint}", [*path, key])
     if kind == "required":
-        missing = [k for k in error.validator_value if not isinstance(instance, dict) or k not in instance]
+        missing = [k for k in error.validator_value
+                   if not isinstance(instance, dict) or k not in instance]
         return doc.error(error_cls, f"missing key '{missing[0] if missing else '?'}'", path)
     if kind == "propertyNames" or (kind == "enum" and error.absolute_schema_path
                                    and "propertyNames" in error.absolute_schema_path):
@@ -193,7 +194,8 @@ def _explain(doc: Document, error: Any, error_cls: type[_Located]) -> _Located:
             parent = parent[item]
         owner = parent.get("kind") if isinstance(parent, dict) else None
         if bad is not None and owner:
-            return doc.error(error_cls, f"key '{bad}' does not belong in a {owner} part", [*path, bad])
+            return doc.error(error_cls, f"key '{bad}' does not belong in a {owner} part",
+                             [*path, bad])
         return doc.error(error_cls, f"bad key name {bad!r}", path)
     if kind == "oneOf" and path and len(path) >= 2 and path[0] == "params":
         return doc.error(
@@ -208,7 +210,8 @@ def _explain(doc: Document, error: Any, error_cls: type[_Located]) -> _Located:
     if kind == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return doc.error(error_cls, f"expected {_article(expected)}, got {_describe(instance)}", path)
+        message = f"expected {_article(expected)}, got {_describe(instance)}"
+        return doc.error(error_cls, message, path)
     if kind == "pattern" and path and path[-1] == "id" and len(path) == 1:
         return doc.error(error_cls, f"{instance!r} is not of the form topic/name", path)
     return doc.error(error_cls, error.message, path)

@@ -67,7 +67,8 @@ def test_assignment_points_rescale(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "fragment", "line"), [
     ("name: hw1\nsalt: s\nexercises: [bayes/medical-tset]\n",
      "did you mean 'bayes/medical-test'", 3),
-    ("name: hw1\nsalt: s\nexercises: [bayes/medical-test, bayes/medical-test]\n", "listed twice", 3),
+    ("name: hw1\nsalt: s\nexercises: [bayes/medical-test, bayes/medical-test]\n",
+     "listed twice", 3),
     ("name: hw1\nexercises: [bayes/medical-test]\n", "missing key 'salt'", 1),
     ("name: hw1\nsalt: s\nexercises: [bayes/medical-test]\ndeadline: friday\n",
      "unknown key 'deadline'", 4),

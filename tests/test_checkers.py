@@ -163,7 +163,8 @@ def test_loglikelihood_formula(bernoulli: Variant, template: str, status: str,
                                note: str | None, credit: float) -> None:
     k, n = bernoulli.values["k"], bernoulli.values["n"]
     outcome = check(bernoulli, "loglik", template.format(k=k, m=n - k))
-    assert (outcome.status, outcome.note, outcome.credit) == (status, note, credit), outcome.feedback
+    got = (outcome.status, outcome.note, outcome.credit)
+    assert got == (status, note, credit), outcome.feedback
 
 
 CHOICE = [
@@ -201,7 +202,8 @@ def test_tiny_valued_formulas_are_not_equal_to_zero(bank: Bank) -> None:
     for i in range(200):
         v = make_variant(spec, variant_seed("t", f"s{i}", spec.id))
         k, n = v.values["k"], v.values["n"]
-        if max(p["theta"] ** k * (1 - p["theta"]) ** (n - k) for p in sample_points(v, part)) < 1e-10:
+        values = [p["theta"] ** k * (1 - p["theta"]) ** (n - k) for p in sample_points(v, part)]
+        if max(values) < 1e-10:
             break
     else:
         pytest.fail("no variant with a tiny likelihood among 200")

@@ -93,8 +93,9 @@ def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
 
     from .conftest import ROOT
 
-    result = CliRunner().invoke(cli, ["classroom", str(ROOT / "grader" / "demo" / "assignment.yaml"),
-                                      "--out", str(tmp_path / "t")], catch_exceptions=False)
+    demo = str(ROOT / "grader" / "demo" / "assignment.yaml")
+    result = CliRunner().invoke(cli, ["classroom", demo, "--out", str(tmp_path / "t")],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
     workflow = yaml.safe_load((tmp_path / "t" / ".github" / "workflows" / "classroom.yml")
                               .read_text())

@@ -11,8 +11,6 @@ from click.testing import CliRunner
 
 from grader.cli import cli
 
-from .conftest import ROOT
-
 ASSIGNMENT = """\
 name: hw1
 title: "Homework 1"

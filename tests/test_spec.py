@@ -41,7 +41,8 @@ def _replace(old: str, new: str) -> str:
 
 BROKEN = [
     # (description, spec text, expected key in the message, expected fragment, line)
-    ("unknown top-level key", minimal_spec() + "hint: try harder\n", "hint", "unknown key 'hint'", 12),
+    ("unknown top-level key", minimal_spec() + "hint: try harder\n", "hint",
+     "unknown key 'hint'", 12),
     ("missing key", _replace("title: A tiny exercise\n", ""), None, "missing key 'title'", None),
     ("wrong kind", _replace("kind: numeric", "kind: numerical"), "parts[0].kind",
      "'numerical' is not one of", 9),
@@ -59,7 +60,8 @@ BROKEN = [
     ("forbidden construct in answer", _replace("answer: p / 2", "answer: __import__('os')"),
      "parts[0].answer", "", 11),
     ("key that does not belong to the kind", _replace("answer: p / 2",
-     "answer: p / 2\n    options: [a, b]"), "parts[0].options", "does not belong in a numeric part", None),
+     "answer: p / 2\n    options: [a, b]"), "parts[0].options",
+     "does not belong in a numeric part", None),
     ("duplicate part id", minimal_spec() + "  - id: half\n    kind: numeric\n    points: 1\n"
      "    answer: p\n", "parts[1].id", "used twice", None),
     ("not a mapping", "- just\n- a list\n", None, "must be a mapping", None),

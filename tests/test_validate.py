@@ -45,8 +45,9 @@ def cases_twice(rng, params):
 
 
 def test_reference_answer_must_earn_full_marks(make_bank) -> None:
-    spec = minimal_spec("bayes/tiny") + "    mistakes:\n      - note: halved\n        answer: p/2\n" \
-        "        feedback: Same as the answer.\n"
+    spec = minimal_spec("bayes/tiny") + (
+        "    mistakes:\n      - note: halved\n        answer: p/2\n"
+        "        feedback: Same as the answer.\n")
     root = make_bank({"bayes/tiny": spec})
     report = validate_one(Bank(root), "bayes/tiny", seeds=5)
     assert not report.ok

@@ -14,7 +14,8 @@ from grader.variants import draw, make_variant, unit, variant_seed
 
 def test_seed_is_designs_formula() -> None:
     digest = hashlib.sha256(b"fall-2026\0alice\0bayes/medical-test").digest()
-    assert variant_seed("fall-2026", "alice", "bayes/medical-test") == int.from_bytes(digest[:8], "big")
+    expected = int.from_bytes(digest[:8], "big")
+    assert variant_seed("fall-2026", "alice", "bayes/medical-test") == expected
 
 
 def test_unit_is_in_range_and_roughly_uniform() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..spec import Part
 from ..variants import Variant
-from .common import Outcome
 from .choice import check_choice
+from .common import Outcome
 from .numeric import check_numeric
 from .symbolic import check_symbolic
 

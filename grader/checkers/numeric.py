@@ -31,7 +31,8 @@ def check_numeric(variant: Variant, part: Part, text: str) -> Outcome:
         if mistake.answer is None:
             return False
         try:
-            wrong = as_float(expr.parse(mistake.answer, variant.spec.names).evaluate(variant.values))
+            wrong_expr = expr.parse(mistake.answer, variant.spec.names)
+            wrong = as_float(wrong_expr.evaluate(variant.values))
         except ExpressionError:
             return False
         # A mistake that coincides with the right answer for this variant cannot be told apart.
