@@ -133,10 +133,11 @@ def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]
         raise RosterError("no such file", file=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RosterError(f"cannot read the file: {exc}", file=path) from None
+    dialect: type[csv.Dialect] | csv.Dialect
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     rows = list(csv.reader(text.splitlines(), dialect))
     if not rows:
         raise RosterError("the roster is empty", file=path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from . import expr, render, yamlfile
 from .errors import ExpressionError, SpecError
@@ -163,28 +163,28 @@ def _build(doc: yamlfile.Document) -> Spec:
     )
 
 
-def _param(doc: yamlfile.Document, name: str, dist: dict[str, object]) -> Param:
+def _param(doc: yamlfile.Document, name: str, dist: dict[str, Any]) -> Param:
     where = ["params", name]
     if "uniform" in dist:
-        low, high = dist["uniform"]  # type: ignore[misc]
+        low, high = dist["uniform"]
         if not low < high:
             raise doc.error(SpecError, "uniform needs low < high", [*where, "uniform"])
         digits = dist.get("digits")
         return Param(name, "uniform", low=float(low), high=float(high),
-                     digits=int(digits) if digits is not None else None)  # type: ignore[call-overload]
+                     digits=int(digits) if digits is not None else None)
     if "int" in dist:
-        low, high = dist["int"]  # type: ignore[misc]
+        low, high = dist["int"]
         if not low <= high:
             raise doc.error(SpecError, "int needs low <= high", [*where, "int"])
         return Param(name, "int", low=low, high=high)
     if "choice" in dist:
-        return Param(name, "choice", choices=tuple(dist["choice"]))  # type: ignore[arg-type]
+        return Param(name, "choice", choices=tuple(dist["choice"]))
     frac = dist["fraction"]
-    num, den = tuple(frac["num"]), tuple(frac["den"])  # type: ignore[index]
+    num, den = tuple(frac["num"]), tuple(frac["den"])
     if not (num[0] <= num[1] and 1 <= den[0] <= den[1]):
         raise doc.error(SpecError, "fraction needs num low <= high and 1 <= den low <= high",
                         [*where, "fraction"])
-    return Param(name, "fraction", num=num, den=den)  # type: ignore[arg-type]
+    return Param(name, "fraction", num=num, den=den)
 
 
 def _expression(doc: yamlfile.Document, text: str, names: list[str], where: list[str | int],
@@ -205,16 +205,16 @@ def _template(doc: yamlfile.Document, text: str, where: list[str | int]) -> None
         raise SpecError(exc.detail, file=doc.file, key=key, line=line) from None
 
 
-def _part(doc: yamlfile.Document, raw: dict[str, object], names: list[str],
+def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
           where: list[str | int]) -> Part:
-    kind: Kind = raw["kind"]  # type: ignore[assignment]
+    kind: Kind = raw["kind"]
     if "prompt" in raw:
         _template(doc, str(raw["prompt"]), [*where, "prompt"])
     symbols: tuple[Symbol, ...] = ()
     expr_names = list(names)
     if kind == "symbolic":
         sym_list = []
-        for sname, sdef in raw["symbols"].items():  # type: ignore[attr-defined]
+        for sname, sdef in raw["symbols"].items():
             low, high = sdef["domain"]
             if not low < high:
                 raise doc.error(SpecError, "a domain needs low < high",
@@ -226,7 +226,7 @@ def _part(doc: yamlfile.Document, raw: dict[str, object], names: list[str],
                                    bool(sdef.get("integer", False))))
         symbols = tuple(sym_list)
         expr_names += [s.name for s in symbols]
-    options: tuple[str, ...] = tuple(str(o) for o in raw.get("options", ()))  # type: ignore[attr-defined]
+    options: tuple[str, ...] = tuple(str(o) for o in raw.get("options", ()))
     answer = raw.get("answer")
     answer_text = None if answer is None else str(answer)
     if kind in ("numeric", "symbolic") and answer_text is not None:
@@ -240,7 +240,7 @@ def _part(doc: yamlfile.Document, raw: dict[str, object], names: list[str],
             raise doc.error(SpecError, f"answer '{answer_text}' is not one of the options",
                             [*where, "answer"])
     mistakes = []
-    for j, m in enumerate(raw.get("mistakes") or []):  # type: ignore[attr-defined]
+    for j, m in enumerate(raw.get("mistakes") or []):
         mwhere = [*where, "mistakes", j]
         if kind == "function":
             if "function" not in m:
@@ -267,9 +267,9 @@ def _part(doc: yamlfile.Document, raw: dict[str, object], names: list[str],
             rel, abs_ = float(tol.get("rel", rel)), float(tol.get("abs", abs_))
         tolerance = Tolerance(rel, abs_)
     return Part(
-        id=str(raw["id"]), kind=kind, points=float(raw["points"]),  # type: ignore[arg-type]
+        id=str(raw["id"]), kind=kind, points=float(raw["points"]),
         prompt=str(raw.get("prompt", "")), answer=answer_text, tolerance=tolerance,
         mistakes=tuple(mistakes), symbols=symbols, options=options,
-        function=raw.get("function"), signature=raw.get("signature"),  # type: ignore[arg-type]
-        timeout=float(raw["timeout"]) if "timeout" in raw else None,  # type: ignore[arg-type]
+        function=raw.get("function"), signature=raw.get("signature"),
+        timeout=float(raw["timeout"]) if "timeout" in raw else None,
     )

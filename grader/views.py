@@ -52,8 +52,9 @@ def expected_text(variant: Variant, part: Part) -> str:
         return f"the reference {part.function}() in solutions/{variant.spec.id}.py"
     value = expected_value(variant, part)
     if part.kind == "numeric":
-        return render.template_env().filters["num"](value, 6) if isinstance(value, float) \
-            else render.template_env().filters["frac"](value)
+        filters = render.template_env().filters
+        shown = filters["num"](value, 6) if isinstance(value, float) else filters["frac"](value)
+        return str(shown)
     if part.kind == "symbolic":
         return substituted(variant, part, value)
     return str(value)

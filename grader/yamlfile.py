@@ -39,9 +39,9 @@ SpecLoader.add_implicit_resolver(
 # libyaml parses ~30 times faster than the pure-Python parser (PyPI's PyYAML wheels ship
 # it); the same resolvers apply, so the results are identical.
 try:
-    from yaml.cyaml import CBaseLoader, CParser
+    from yaml.cyaml import CBaseLoader, CParser  # type: ignore[attr-defined]
 
-    class _CSpecLoader(CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _CSpecLoader(CParser, SafeConstructor, Resolver):
         def __init__(self, stream: str) -> None:
             CParser.__init__(self, stream)
             SafeConstructor.__init__(self)

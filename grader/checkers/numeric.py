@@ -22,9 +22,10 @@ def check_numeric(variant: Variant, part: Part, text: str) -> Outcome:
         given = read_number(text)
     except ExpressionError as exc:
         return Outcome("invalid", 0.0, f"Could not read this number: {exc.pretty()}")
-    assert part.tolerance is not None
+    tolerance = part.tolerance
+    assert tolerance is not None
     expected = as_float(views.expected_value(variant, part))
-    if close(given, expected, part.tolerance):
+    if close(given, expected, tolerance):
         return correct()
 
     def matches(mistake: Mistake) -> bool:
@@ -36,6 +37,6 @@ def check_numeric(variant: Variant, part: Part, text: str) -> Outcome:
         except ExpressionError:
             return False
         # A mistake that coincides with the right answer for this variant cannot be told apart.
-        return close(given, wrong, part.tolerance) and not close(wrong, expected, part.tolerance)
+        return close(given, wrong, tolerance) and not close(wrong, expected, tolerance)
 
     return mistake_outcome(variant, part, matches, "Not the right value.")
