@@ -13,7 +13,8 @@ steps below are the same code in both modes.
 
 Order of events in the child, each step before any student code runs:
 
-1. move the private pipe fds to random high numbers;
+1. move the private pipe fds, and a private copy of the output pipe (for the output
+   markers), to random high numbers;
 2. read the session's configuration (nonce, folders, limits) from the request pipe;
 3. set the rlimits; ignore SIGXFSZ (an oversized file is an OSError, not a death);
 4. `unshare(CLONE_NEWNET)` (root only: a new network namespace has only a downed `lo`);
@@ -284,6 +285,23 @@ def _flatten(node: object, shape: list[int], level: int, out: list[object], kind
 def dumps(message: object) -> bytes:
     """One protocol line."""
     return json.dumps(message, allow_nan=False, separators=(",", ":")).encode() + b"\n"
+
+
+def marker_head(nonce: str) -> bytes:
+    """How every output marker of a session starts (see `output_marker`)."""
+    return b"\x00" + nonce.encode("ascii") + b":"
+
+
+def output_marker(nonce: str, seq: int) -> bytes:
+    """What the child writes to its output pipe once call `seq` is over, before its reply.
+
+    stdout and stderr are one pipe, apart from the replies, and the child runs the next
+    case of a batch without waiting for the parent: the marker is where the parent cuts
+    the output into one piece per call. It carries the nonce, so a student cannot end
+    a call's output by printing (and one who reads the nonce out of memory only moves
+    their own output from one call to another).
+    """
+    return marker_head(nonce) + b"%016x" % seq
 
 
 def _reject_constant(name: str) -> object:
@@ -716,9 +734,21 @@ def _exit_message(exc: SystemExit) -> str:
 
 
 class _Channel:
-    def __init__(self, req_fd: int, rep_fd: int) -> None:
+    """The child's end of the protocol.
+
+    Requests (parent to child), one JSON line each: the configuration, then
+    {"seq": S, "function": NAME, "cases": [KWARGS, ...]}: call NAME once per case, in
+    order, each with fresh arguments decoded from the wire. Replies (child to parent):
+    "ready" (seq 0), the import (seq 1), then one per case numbered S, S+1, ..., each
+    sent as soon as its case is over, after its output marker; the first reply whose
+    status is not "ok" ends the batch (the later cases are not run), and a fatal one
+    ends the child.
+    """
+
+    def __init__(self, req_fd: int, rep_fd: int, out_fd: int) -> None:
         self.reader = os.fdopen(req_fd, "rb")
         self.rep_fd = rep_fd
+        self.out_fd = out_fd  # a private copy of the output pipe, for the markers
         self.nonce = ""
 
     def receive(self) -> Any:
@@ -727,15 +757,26 @@ class _Channel:
             os._exit(0)  # the parent closed the pipe: the session is over
         return json.loads(line)
 
-    def send(self, seq: int, message: dict[str, object]) -> None:
+    def end_output(self, seq: int) -> None:
+        """Mark the end of call `seq`'s output (see `output_marker`)."""
+        # one write below PIPE_BUF: never torn, never interleaved with the student's
+        with contextlib.suppress(OSError):
+            os.write(self.out_fd, output_marker(self.nonce, seq))
+
+    def send(self, seq: int, message: dict[str, object], value: bytes | None = None) -> None:
+        """Send one reply; `value` is the reply's "value", already JSON (see `_run`)."""
         # The nonce and the sequence number make a line printed or written by the student
         # worthless: the parent accepts only the reply it waits for. A student who reads
         # the nonce out of this process's memory can forge that one reply, but it carries
         # only what their function could have returned anyway; the parent re-checks it.
         message["nonce"] = self.nonce
         message["seq"] = seq
+        line = dumps(message)
         # the leading newline ends any partial line a student wrote to this fd
-        data = memoryview(b"\n" + dumps(message))
+        if value is None:
+            data = memoryview(b"\n" + line)
+        else:  # the value was serialised once, to measure it: splice it in, do not redo it
+            data = memoryview(b"".join((b"\n", line[:-2], b',"value":', value, b"}\n")))
         while data:
             written = os.write(self.rep_fd, data)
             data = data[written:]
@@ -747,36 +788,38 @@ def _flush_std() -> None:
             stream.flush()
 
 
-def _run(call: Any, filename: str) -> tuple[dict[str, object], bool]:
-    """Run one call; the reply and whether the child must stop afterwards."""
+def _run(call: Any, filename: str) -> tuple[dict[str, object], bool, bytes | None]:
+    """Run one call; the reply, whether the child must stop afterwards, and the value
+    returned as JSON (None unless the reply is "ok")."""
     try:
         value = call()
     except MemoryError:
-        return {"status": "error", "message": "ran out of memory"}, True
+        return {"status": "error", "message": "ran out of memory"}, True, None
     except RecursionError as exc:
-        return {"status": "error", "message": describe(exc, filename)}, False
+        return {"status": "error", "message": describe(exc, filename)}, False, None
     except SystemExit as exc:
-        return {"status": "crashed", "message": _exit_message(exc)}, True
+        return {"status": "crashed", "message": _exit_message(exc)}, True, None
     except BaseException as exc:
-        return {"status": "error", "message": describe(exc, filename)}, False
+        return {"status": "error", "message": describe(exc, filename)}, False, None
     try:
-        encoded = encode(value)
-        size = len(dumps(encoded))
+        text = json.dumps(encode(value), allow_nan=False, separators=(",", ":")).encode()
     except EncodeError as exc:
-        return {"status": "error", "message": str(exc)}, False
+        return {"status": "error", "message": str(exc)}, False, None
     except MemoryError:
-        return {"status": "error", "message": "ran out of memory"}, True
+        return {"status": "error", "message": "ran out of memory"}, True, None
     except BaseException as exc:
         return {"status": "error",
-                "message": f"returned a value that could not be read ({_type_name(exc)})"}, False
-    if size > MAX_REPLY_BYTES:
+                "message": f"returned a value that could not be read ({_type_name(exc)})"}, \
+            False, None
+    if len(text) + 1 > MAX_REPLY_BYTES:  # as one protocol line of its own
         too_large = f"returned a value too large to transport (over {MAX_REPLY_BYTES >> 20} MB)"
-        return {"status": "error", "message": too_large}, False
-    return {"status": "ok", "value": encoded}, False
+        return {"status": "error", "message": too_large}, False, None
+    return {"status": "ok"}, False, text
 
 
 def serve(channel: _Channel, module: types.ModuleType, filename: str) -> None:
-    """The call loop: one request line in, one reply line out, until the parent hangs up.
+    """The call loop: one request line in, one reply line out per case, until the parent
+    hangs up (see `_Channel` for the protocol).
 
     Kept separate from the set-up so that a forking warm worker can reuse it.
     """
@@ -784,33 +827,41 @@ def serve(channel: _Channel, module: types.ModuleType, filename: str) -> None:
         request = channel.receive()
         seq = request["seq"]
         name = request["function"]
-        kwargs = {k: decode(v) for k, v in request["kwargs"].items()}
+        for case in request["cases"]:
+            # decoded afresh for every case: what one call mutates, the next never sees
+            kwargs = {k: decode(v) for k, v in case.items()}
 
-        def call(name: str = name, kwargs: dict[str, object] = kwargs) -> object:
-            function = getattr(module, name, None)
-            if function is None:
-                raise AttributeError(f"{os.path.basename(filename)} defines no function {name!r}")
-            if not callable(function):
-                raise TypeError(f"{name!r} in {os.path.basename(filename)} is not a function")
-            return function(**kwargs)
+            def call(name: str = name, kwargs: dict[str, object] = kwargs) -> object:
+                function = getattr(module, name, None)
+                if function is None:
+                    raise AttributeError(
+                        f"{os.path.basename(filename)} defines no function {name!r}")
+                if not callable(function):
+                    raise TypeError(f"{name!r} in {os.path.basename(filename)} is not a function")
+                return function(**kwargs)
 
-        reply, fatal = _run(call, filename)
-        del call, kwargs
-        _flush_std()
-        if fatal:
-            reply["fatal"] = True
-        try:
-            channel.send(seq, reply)
-        except MemoryError:
-            os._exit(3)
-        if fatal:
-            os._exit(0)
+            reply, fatal, value = _run(call, filename)
+            del call, kwargs
+            _flush_std()
+            channel.end_output(seq)
+            if fatal:
+                reply["fatal"] = True
+            try:
+                channel.send(seq, reply, value)
+            except MemoryError:
+                os._exit(3)
+            del value
+            if fatal:
+                os._exit(0)
+            if reply["status"] != "ok":
+                break  # the batch ends at its first failure
+            seq += 1
 
 
 def _session(req_fd: int, rep_fd: int) -> None:
     """One submission's life, from the private pipes to the last call; never returns."""
     req_fd, rep_fd = _move_high(req_fd), _move_high(rep_fd)
-    channel = _Channel(req_fd, rep_fd)
+    channel = _Channel(req_fd, rep_fd, _move_high(os.dup(1)))
     cfg = channel.receive()
     parent = int(cfg["parent_pid"])
     channel.nonce = cfg["nonce"]
@@ -850,7 +901,7 @@ def _session(req_fd: int, rep_fd: int) -> None:
         return module
 
     holder: list[types.ModuleType] = []
-    reply, fatal = _run(lambda: holder.append(load()), filename)
+    reply, fatal, _ = _run(lambda: holder.append(load()), filename)
     _flush_std()
     if fatal or reply["status"] != "ok":
         if fatal:

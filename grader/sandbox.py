@@ -26,6 +26,13 @@ whose child died with the zygote is restarted transparently.
     with Sandbox(Path("submission/solution.py"), Limits(call_timeout=1.0)) as box:
         if box.import_error is None:
             result = box.call("posterior_prob", {"prevalence": 0.01, ...})
+            results = box.call_many("posterior_prob", [{"prevalence": 0.01, ...}, ...])
+
+`call_many` sends all the cases of one function in one request; the child runs them in
+order and streams one reply per case, stopping at the first that is not "ok". That saves
+a round trip per call (most of a small call's cost) and gives exactly what a loop of
+`call` that stops at the first failure gives: same results, same per-call timeouts, same
+per-call output.
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -63,6 +70,8 @@ SOLUTION_NAME = "solution.py"
 STARTUP_TIMEOUT = 30.0  # the child's own set-up, before any student code
 RECURSION_LIMIT = 3000
 _CHUNK = 1 << 16
+_DRAIN_CHUNKS = 64  # reads of output for a call's marker after its reply, at most
+_SEQ_GAP = 1 << 32  # a batch's first sequence number is this much past the last, at most
 _MAX_LINE = child.MAX_REPLY_BYTES + 4096  # the reply plus its envelope
 _PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 WARM_ENV = "GRADER_SANDBOX_WARM"  # "0" (or false, no, off): a fresh interpreter per session
@@ -138,8 +147,7 @@ class Sandbox:
         self._launch_failure = ""
         self._nonce = ""
         self._seq = 0
-        self._out_buf = bytearray()
-        self._out_dropped = 0
+        self._output = _Output(limits.output_bytes)
         self._rep_buf = bytearray()
 
     # -- public API -------------------------------------------------------------------
@@ -175,33 +183,77 @@ class Sandbox:
         child for every call, so a function that mutates its input changes nothing for
         the next one. After a timeout or a crash the next call starts a fresh child.
         """
+        return self.call_many(function, [kwargs], timeout)[0]
+
+    def call_many(
+        self, function: str, cases: Sequence[Mapping[str, object]],
+        timeout: float | None = None,
+    ) -> list[CallResult]:
+        """`call(function, case, timeout)` for each case in order, up to the first result
+        that is not "ok" (it ends the list; later cases are not run), in one round trip.
+
+        Each case has `timeout` seconds of its own, counted from the end of the previous
+        one; a timeout or a crash stops the child as `call` does. TypeError (before any
+        case runs) if a case holds a value that cannot be sent.
+        """
         if self._tmp is None:
             raise RuntimeError("Sandbox.call outside its `with` block")
+        encoded = [self._encode_kwargs(kwargs) for kwargs in cases]
+        if not encoded:
+            return []
         if self._import_error is not None:
-            return self._import_error
+            return [self._import_error]
+        limit = self.limits.call_timeout if timeout is None else timeout
+        results: list[CallResult] = []
+        retried = False  # the current case ran again after its child died with the zygote
+        while True:
+            self._zygote_lost = False
+            if self._child is None:
+                self._start()
+                if self._import_error is not None:
+                    results.append(self._import_error)
+                    return results
+            todo = encoded[len(results):]
+            # Numbers nobody can know before the request is sent, and nothing received
+            # before it counts: the child sends nothing between batches, so a reply
+            # prepared earlier (by a student who read the nonce) is refused.
+            first = self._seq + 1 + secrets.randbelow(_SEQ_GAP)
+            self._seq = first + len(todo) - 1
+            self._rep_buf.clear()
+            payload = child.dumps({"seq": first, "function": function, "cases": todo})
+            self._output.reset(expected=first)
+            for seq in range(first, first + len(todo)):
+                got = self._exchange(payload if seq == first else None, seq, limit)
+                result = self._result(got, limit, what="", seq=seq)
+                lost, self._zygote_lost = self._zygote_lost, False
+                if result.status == "ok":
+                    results.append(result)
+                    retried = False
+                    if len(results) == len(encoded):
+                        return results
+                    if self._child is None:  # stopped after a forged "fatal": go on afresh
+                        break
+                    continue
+                # a child that died with the zygote did not crash: run the case again, once
+                if lost and result.status == "crashed" and not retried:
+                    retried = True
+                    break
+                if self._child is not None and seq < first + len(todo) - 1 and \
+                        got.reply is not None and got.reply.get("status") != "error":
+                    # not a failure to the child (a value that could not be read, say: only
+                    # a forged reply gets here), which goes on with a batch that ends here
+                    self._stop()
+                results.append(result)
+                return results
+
+    def _encode_kwargs(self, kwargs: Mapping[str, object]) -> dict[str, object]:
         encoded: dict[str, object] = {}
         for key, value in kwargs.items():
             try:
                 encoded[key] = child.encode(value)
             except child.EncodeError as exc:  # the caller's (the bank's) mistake
                 raise TypeError(f"argument {key!r} cannot be sent to the sandbox: {exc}") from None
-        limit = self.limits.call_timeout if timeout is None else timeout
-        for attempt in (1, 2):
-            self._zygote_lost = False
-            if self._child is None:
-                self._start()
-                if self._import_error is not None:
-                    return self._import_error
-            self._seq += 1
-            payload = {"seq": self._seq, "function": function, "kwargs": encoded}
-            self._reset_output()
-            got = self._exchange(child.dumps(payload), self._seq, limit)
-            result = self._result(got, limit, what="")
-            # a child that died with the zygote did not crash: run the call again, once
-            if not (self._zygote_lost and result.status == "crashed" and attempt == 1):
-                break
-        self._zygote_lost = False
-        return result
+        return encoded
 
     def close(self) -> None:
         """Kill the child (and its process group) and remove the temporary folder."""
@@ -250,10 +302,11 @@ class Sandbox:
         self.network_isolated = ready.get("network_isolated") is True
         self.privileges_dropped = ready.get("privileges_dropped") is True
 
-        # no _reset_output() here: what was drained with "ready" is already the import's
+        # no reset of the output here: what was drained with "ready" is already the import's
         self._seq = 1
         got = self._exchange(None, 1, self.limits.import_timeout)
-        result = self._result(got, self.limits.import_timeout, what="importing solution.py ")
+        result = self._result(got, self.limits.import_timeout, what="importing solution.py ",
+                              seq=None)
         self.import_output = result.output
         if result.status != "ok":
             self._import_error = result
@@ -281,6 +334,7 @@ class Sandbox:
         self._nonce = secrets.token_hex(16)
         self._seq = 0
         self._rep_buf.clear()
+        self._output.start(self._nonce)
         config = {
             "nonce": self._nonce,
             "parent_pid": self._child.parent,
@@ -292,7 +346,6 @@ class Sandbox:
             "recursion_limit": RECURSION_LIMIT,
             "denied_roots": [str(Path(__file__).resolve().parent)],
         }
-        self._reset_output()
         got = self._exchange(child.dumps(config), 0, STARTUP_TIMEOUT)
         if got.kind != _Exchange.REPLY or got.reply is None or got.reply.get("status") != "ready":
             self._launch_failure = got.kind
@@ -361,15 +414,18 @@ class Sandbox:
         """Send `payload` (if any) and wait for the reply numbered `seq`.
 
         Student output is drained all along, so a child printing 100 MB never blocks,
-        and only the first `output_bytes` are kept.
+        and only the first `output_bytes` of each call are kept. A reply counts only once
+        the whole payload is written (the child reads all of a request before it runs
+        anything, so an earlier one is forged).
         """
         deadline = time.monotonic() + timeout
-        if payload is None:  # the reply may have come with the previous one
+        if payload is None:  # the reply may have come with an earlier one
             reply = self._next_reply(seq)
             if reply is not None:
-                self._drain_output()
+                self._output_after_reply(seq)
                 return _Exchange(_Exchange.REPLY, reply)
         pending = memoryview(payload) if payload else None
+        early: dict[str, object] | None = None
         poller = select.poll()
         poller.register(self._rep, select.POLLIN)
         poller.register(self._out, select.POLLIN)
@@ -392,6 +448,9 @@ class Sandbox:
                     if not pending:
                         pending = None
                         poller.unregister(fd)
+                        if early is not None:
+                            self._output_after_reply(seq)
+                            return _Exchange(_Exchange.REPLY, early)
                 elif fd == self._out:
                     if not self._drain_output():
                         poller.unregister(fd)
@@ -406,10 +465,11 @@ class Sandbox:
                             self._drain_output(until_eof=True, budget=0.5)
                         return _Exchange(_Exchange.EOF)
                     self._rep_buf += data
-                    reply = self._next_reply(seq)
-                    if reply is not None:
-                        self._drain_output()
+                    reply = early if early is not None else self._next_reply(seq)
+                    if reply is not None and pending is None:
+                        self._output_after_reply(seq)
                         return _Exchange(_Exchange.REPLY, reply)
+                    early = reply
                     if len(self._rep_buf) > _MAX_LINE:
                         return _Exchange(_Exchange.MALFORMED)
 
@@ -445,6 +505,7 @@ class Sandbox:
     def _drain_output(self, until_eof: bool = False, budget: float = 0.0) -> bool:
         """Read what the child printed; False once the pipe is closed."""
         deadline = time.monotonic() + budget
+        reads = 0
         while True:
             try:
                 data = os.read(self._out, _CHUNK)
@@ -455,36 +516,51 @@ class Sandbox:
                 continue
             if not data:
                 return False
-            room = self.limits.output_bytes - len(self._out_buf)
-            if room > 0:
-                self._out_buf += data[:room]
-            self._out_dropped += max(0, len(data) - max(room, 0))
+            self._output.feed(data)
+            reads += 1
+            if not until_eof and reads >= _DRAIN_CHUNKS:  # more later: see to the deadline
+                return True
 
-    def _reset_output(self) -> None:
-        self._out_buf.clear()
-        self._out_dropped = 0
+    def _output_after_reply(self, seq: int) -> None:
+        """Read the output up to call `seq`'s marker, which the child wrote before its reply
+        (up to what is there, for the start-up and the import, which have no marker)."""
+        if not self._output.marking:
+            self._drain_output()
+            return
+        for _ in range(_DRAIN_CHUNKS):
+            if self._output.has_ended(seq):
+                return
+            try:
+                data = os.read(self._out, _CHUNK)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            self._output.feed(data)
 
     def _output_text(self) -> str:
-        text = self._out_buf.decode("utf-8", "replace")
-        if self._out_dropped:
-            text += f"\n[... {self._out_dropped} more bytes of output dropped]"
-        return text
+        """What was printed since the last call's output ended (the import's, say)."""
+        return self._output.text(self._output.peek())
 
-    def _result(self, got: _Exchange, limit: float, what: str) -> CallResult:
-        """Turn what the exchange came to into a CallResult; stop the child if it is spent."""
+    def _result(self, got: _Exchange, limit: float, what: str, seq: int | None) -> CallResult:
+        """Turn what the exchange came to into a CallResult; stop the child if it is spent.
+
+        `seq`: the call's number, whose piece of the output the result gets; None for the
+        import, which gets all output since the start.
+        """
         if got.kind == _Exchange.REPLY and got.reply is not None:
-            result = self._from_reply(got.reply)
+            result = self._from_reply(got.reply, self._take_output(seq))
             if got.reply.get("fatal") is True or result.status == "crashed":
                 self._stop()
             return result
         if got.kind == _Exchange.TIMEOUT:
             self._stop()
             return CallResult("timeout", message=f"{what}took longer than {float(limit)} s",
-                              output=self._output_text())
+                              output=self._take_output(seq))
         if got.kind == _Exchange.MALFORMED:
             self._stop()
             return CallResult("error", message="the reply of the solution's process was "
-                              "malformed", output=self._output_text())
+                              "malformed", output=self._take_output(seq))
         running, code = self._child, None
         if running is not None:
             self._child = None
@@ -493,15 +569,19 @@ class Sandbox:
             finally:
                 self._stop()
         return CallResult("crashed", message=_death_message(code, self.limits),
-                          output=self._output_text())
+                          output=self._take_output(seq))
 
-    def _from_reply(self, reply: dict[str, object]) -> CallResult:
+    def _take_output(self, seq: int | None) -> str:
+        if seq is None:
+            return self._output_text()
+        return self._output.text(self._output.take(seq))
+
+    def _from_reply(self, reply: dict[str, object], output: str) -> CallResult:
         status = reply.get("status")
         message = reply.get("message", "")
         if type(message) is not str:
             message = ""
         message = message[: child.MAX_MESSAGE_CHARS + 200]
-        output = self._output_text()
         if status == "ok":
             if "value" not in reply:
                 return CallResult("ok", output=output)  # the import's reply
@@ -515,6 +595,106 @@ class Sandbox:
             return CallResult(status, message=message or status, output=output)
         return CallResult("error", message="the reply of the solution's process was malformed",
                           output=output)
+
+
+class _Output:
+    """What the child prints (stdout and stderr: one pipe), cut into one piece per call.
+
+    The child ends the output of call `seq` with `child.output_marker(nonce, seq)`, which
+    it writes before the call's reply, and then may run the next case at once: the piece
+    of a call is what came after the previous call's marker up to its own. Each piece
+    keeps its first `limit` bytes and counts the rest. Until `reset` names the call to
+    expect (the start-up, the import), nothing is cut.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.head = b"\x00"
+        self.size = 1  # a marker's length
+        self.expected: int | None = None  # the call whose marker ends the open piece
+        self.kept = bytearray()
+        self.dropped = 0
+        self.carry = b""  # the end of what was read, if it may be the start of a marker
+        self.ended: dict[int, tuple[bytes, int]] = {}
+
+    @property
+    def marking(self) -> bool:
+        return self.expected is not None
+
+    def start(self, nonce: str) -> None:
+        """A new child, with its nonce; nothing expected."""
+        self.head = child.marker_head(nonce)
+        self.size = len(child.output_marker(nonce, 0))
+        self.reset(None)
+
+    def reset(self, expected: int | None) -> None:
+        """Forget everything read; the open piece will end at call `expected`'s marker."""
+        self.expected = expected
+        self.kept = bytearray()
+        self.dropped = 0
+        self.carry = b""
+        self.ended.clear()
+
+    def feed(self, data: bytes) -> None:
+        if self.expected is None:
+            self._add(data)
+            return
+        buf = self.carry + data if self.carry else data
+        self.carry = b""
+        pos = 0
+        while True:
+            at = buf.find(self.head, pos)
+            if at < 0 or at + self.size > len(buf):
+                # keep back what may be the start of a marker, until more comes
+                cut = at if at >= 0 else max(pos, len(buf) - len(self.head) + 1)
+                self._add(buf[pos:cut])
+                self.carry = buf[cut:]
+                return
+            self._add(buf[pos:at])
+            pos = at + self.size
+            if self.expected is not None and \
+                    buf[at + len(self.head):pos] == b"%016x" % self.expected:
+                self.ended[self.expected] = (bytes(self.kept), self.dropped)
+                self.kept.clear()
+                self.dropped = 0
+                self.expected += 1
+            # any other marker (a late one, after a forged reply) is dropped
+
+    def has_ended(self, seq: int) -> bool:
+        return seq in self.ended
+
+    def take(self, seq: int) -> tuple[bytes, int]:
+        """Call `seq`'s piece; if its marker never came (a timeout, a crash, a forged
+        reply), all that is open, and the next piece is the next call's."""
+        piece = self.ended.pop(seq, None)
+        if piece is not None:
+            return piece
+        piece = self.peek()
+        self.kept = bytearray()
+        self.dropped = 0
+        self.carry = b""
+        if self.expected is not None and self.expected <= seq:
+            self.expected = seq + 1
+        return piece
+
+    def peek(self) -> tuple[bytes, int]:
+        """The open piece, so far."""
+        room = max(0, self.limit - len(self.kept))
+        return (bytes(self.kept) + self.carry[:room],
+                self.dropped + max(0, len(self.carry) - room))
+
+    def text(self, piece: tuple[bytes, int]) -> str:
+        data, dropped = piece
+        text = data.decode("utf-8", "replace")
+        if dropped:
+            text += f"\n[... {dropped} more bytes of output dropped]"
+        return text
+
+    def _add(self, chunk: bytes) -> None:
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += chunk[:room]
+        self.dropped += max(0, len(chunk) - max(room, 0))
 
 
 class _ColdChild:

@@ -471,6 +471,262 @@ def test_hostile_exception_message(forgery: Sandbox) -> None:
     assert result.status == "error" and result.message.startswith("Weird: <unprintable>")
 
 
+# -- call_many -------------------------------------------------------------------------
+
+BATCH = """
+import json, os, sys, time
+
+SEEN = []
+
+
+def step(i):
+    print(f"case {i} after {SEEN}")
+    SEEN.append(i)
+    if i == 3:
+        raise ValueError("three")
+    return i
+
+
+def loop_at(i, at):
+    print(f"case {i}")
+    while i == at:
+        pass
+    return i
+
+
+def sleep(i, seconds):
+    time.sleep(seconds)
+    return i
+
+
+def exit_at(i, at):
+    print(f"case {i}")
+    if i == at:
+        os._exit(7)
+    return i
+
+
+def _channel():
+    frame = sys._getframe(2)
+    while "channel" not in frame.f_locals or "seq" not in frame.f_locals:
+        frame = frame.f_back
+    return frame.f_locals["channel"], frame.f_locals["seq"]
+
+
+def forge(i):
+    # replies for this case and the next ones, printed and written to every fd; and one
+    # with the nonce, read out of the process, for the next case: an early reply
+    channel, seq = _channel()
+    for n in range(seq, seq + 5):
+        line = json.dumps({"nonce": "0" * 32, "seq": n, "status": "ok", "value": 42})
+        print(line)
+        for fd in range(3, 1024):
+            try:
+                os.write(fd, ("\\n" + line + "\\n").encode())
+            except OSError:
+                pass
+    channel.send(seq + 1, {"status": "ok", "value": 42})
+    return i
+
+
+def forge_bad(i):
+    channel, seq = _channel()
+    channel.send(seq, {"status": "ok", "value": {"__ndarray__": [[1.0]], "dtype": "float64",
+                                                 "shape": [5]}})
+    return i
+"""
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("batch") / "batch.py"
+    path.write_text(BATCH)
+    return path
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, of exactly the same types all the way down (arrays: dtype, shape, bytes)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, CallResult) and isinstance(b, CallResult):
+        return (a.status, a.message, a.output) == (b.status, b.message, b.output) and \
+            _same(a.value, b.value)
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return bool(a == b) or (a != a and b != b)  # NaN is NaN
+
+
+def _loop_of_call(box: Sandbox, function: str, cases: list[dict[str, object]],
+                  timeout: float | None = None) -> list[CallResult]:
+    """What call_many must give: call() once per case, up to the first failure."""
+    results = []
+    for case in cases:
+        results.append(box.call(function, case, timeout))
+        if results[-1].status != "ok":
+            break
+    return results
+
+
+BATCHES: dict[str, list[dict[str, object]]] = {
+    "add": [{"x": 0.25 * i, "y": 0.5} for i in range(5)] + [{"x": 2**70, "y": 1}],
+    "scale": [{"values": np.arange(6, dtype=dtype).reshape(2, 3) / 3, "factor": 2}
+              for dtype in (np.float32, np.float64, np.float16)]
+             + [{"values": np.arange(4, dtype=np.uint8), "factor": np.uint8(3)},
+                {"values": np.zeros((0, 3)), "factor": 1}],
+    "summary": [{"data": list(range(1, n))} for n in (2, 4, 9)],
+    "specials": [{}, {}],
+    "numpy_scalars": [{}],
+    "nested": [{}, {}],
+}
+
+
+@pytest.mark.parametrize("function", list(BATCHES))
+def test_call_many_gives_what_a_loop_of_call_gives(correct: Sandbox, function: str) -> None:
+    cases = BATCHES[function]
+    together = correct.call_many(function, cases)
+    assert [r.status for r in together] == ["ok"] * len(cases)
+    assert _same(together, _loop_of_call(correct, function, cases))
+
+
+def test_call_many_keeps_dtype_shape_and_tuples(correct: Sandbox) -> None:
+    values = np.arange(6, dtype=np.float32).reshape(2, 3) / 3
+    first, second = correct.call_many("scale", [{"values": values, "factor": 2},
+                                                {"values": values[:1], "factor": 3}])
+    assert type(first.value) is np.ndarray and type(second.value) is np.ndarray
+    assert (first.value.dtype, first.value.shape) == (np.float32, (2, 3))
+    assert (second.value.dtype, second.value.shape) == (np.float32, (1, 3))
+    np.testing.assert_array_equal(first.value, values * 2)
+    (mean, n, array), = (r.value for r in correct.call_many("summary", [{"data": [1, 2, 3]}]))
+    assert (type(mean), mean, type(n), n, array.dtype) == (float, 2.0, int, 3, np.int32)
+
+
+def test_call_many_stops_at_the_first_failure(batch: Path) -> None:
+    cases: list[dict[str, object]] = [{"i": i} for i in (1, 2, 3, 4)]
+    with _open(batch, FAST, "warm") as box:
+        results = box.call_many("step", cases)
+        later = box.call("step", {"i": 5})
+    line = _line_of(batch, 'raise ValueError("three")')
+    assert results == [
+        CallResult("ok", value=1, output="case 1 after []\n"),
+        CallResult("ok", value=2, output="case 2 after [1]\n"),
+        CallResult("error", message=f"ValueError: three (solution.py, line {line})",
+                   output="case 3 after [1, 2]\n"),
+    ]
+    assert later.output == "case 5 after [1, 2, 3]\n"  # the 4th case never ran
+    with _open(batch, FAST, "warm") as box:
+        assert _same(results, _loop_of_call(box, "step", cases))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_call_many_times_out_per_case_and_the_next_call_works(batch: Path, mode: str) -> None:
+    with _open(batch, FAST, mode) as box:
+        old = box.pid
+        start = time.monotonic()
+        results = box.call_many("loop_at", [{"i": i, "at": 2} for i in range(1, 7)],
+                                timeout=0.3)
+        elapsed = time.monotonic() - start
+        assert results == [CallResult("ok", value=1, output="case 1\n"),
+                           CallResult("timeout", message="took longer than 0.3 s",
+                                      output="case 2\n")]
+        assert 0.3 <= elapsed < 1.2  # the timeout of one case, not of 6 (1.8 s)
+        assert old is not None and not _exists(old)
+        assert box.call("loop_at", {"i": 3, "at": 2}) == CallResult("ok", value=3,
+                                                                    output="case 3\n")
+        assert box.pid not in (None, old)
+
+
+def test_call_many_gives_each_case_the_whole_timeout(batch: Path) -> None:
+    with _open(batch, FAST, "warm") as box:
+        start = time.monotonic()
+        results = box.call_many("sleep", [{"i": i, "seconds": 0.15} for i in range(3)],
+                                timeout=0.3)
+        assert [r.value for r in results] == [0, 1, 2]
+        assert time.monotonic() - start >= 0.45  # more than the timeout, all in time
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_call_many_crash_ends_the_list_and_the_next_call_works(batch: Path, mode: str) -> None:
+    with _open(batch, FAST, mode) as box:
+        old = box.pid
+        results = box.call_many("exit_at", [{"i": i, "at": 2} for i in (1, 2, 3)])
+        assert results == [CallResult("ok", value=1, output="case 1\n"),
+                           CallResult("crashed", message="the process exited with code 7",
+                                      output="case 2\n")]
+        assert old is not None and not _exists(old)
+        assert box.call("exit_at", {"i": 3, "at": 2}).value == 3
+
+
+def test_call_many_gives_each_case_fresh_inputs(correct: Sandbox) -> None:
+    data, items, table = np.array([1.0, 2.0]), ["a"], {"k": 1}
+    kwargs = {"data": data, "items": items, "table": table}
+    assert correct.call_many("mutate", [kwargs] * 3) == [CallResult("ok", value=(1.0, 1, 1))] * 3
+    assert data.tolist() == [1.0, 2.0] and items == ["a"] and table == {"k": 1}
+
+
+def test_call_many_ignores_printed_forged_and_early_replies(batch: Path) -> None:
+    with _open(batch, Limits(call_timeout=2.0), "warm") as box:
+        results = box.call_many("forge", [{"i": i} for i in range(4)])
+        assert [(r.status, r.value) for r in results] == [("ok", i) for i in range(4)]
+        printed = [r.output.count('"value": 42') for r in results]
+        assert printed[0] >= 5 and len(set(printed)) == 1  # each call's own, no more
+        assert box.call("forge", {"i": 9}).value == 9
+
+
+def test_call_many_checks_a_forged_reply_and_ends_the_batch_in_the_child(batch: Path) -> None:
+    with _open(batch, FAST, "warm") as box:
+        old = box.pid
+        results = box.call_many("forge_bad", [{"i": i} for i in range(3)])
+        assert [(r.status, r.message) for r in results] == [
+            ("error", "returned a value that could not be read")]
+        assert old is not None and not _exists(old)  # it would have gone on with the batch
+        assert box.call("step", {"i": 1}).output == "case 1 after []\n"
+
+
+def test_call_many_of_nothing(correct: Sandbox) -> None:
+    pid = correct.pid
+    assert correct.call_many("add", []) == []
+    assert correct.pid == pid
+    with Sandbox(HOSTILE / "import_raise.py", FAST) as box:
+        assert box.call_many("add", []) == []
+        assert box.import_error is not None
+        assert box.call_many("add", [{}, {}]) == [box.import_error]
+    with pytest.raises(RuntimeError):
+        Sandbox(HOSTILE / "correct.py").call_many("add", [])
+
+
+def test_call_many_refuses_an_unsendable_case_before_running_any(batch: Path) -> None:
+    with _open(batch, FAST, "warm") as box:
+        with pytest.raises(TypeError, match="argument 'i' cannot be sent"):
+            box.call_many("step", [{"i": 1}, {"i": object()}])
+        assert box.call("step", {"i": 2}).output == "case 2 after []\n"
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 1000])
+def test_output_is_cut_at_the_markers_wherever_the_reads_end(size: int) -> None:
+    nonce = "ab" * 16
+    stale = child.output_marker(nonce, 5)
+    not_a_marker = b"\x00" + nonce.encode() + b"x"
+    stream = (b"one\n" + child.output_marker(nonce, 7) + b"two" + stale + not_a_marker
+              + child.output_marker(nonce, 8) + b"three")
+    output = sandbox._Output(limit=1000)
+    output.start(nonce)
+    output.reset(expected=7)
+    for i in range(0, len(stream), size):
+        output.feed(stream[i:i + size])
+    assert output.text(output.take(7)) == "one\n"
+    assert output.text(output.take(8)) == "two" + not_a_marker.decode()  # the stale one dropped
+    assert output.text(output.take(9)) == "three"  # no marker yet: what is there
+    short = sandbox._Output(limit=2)
+    short.start(nonce)
+    short.reset(expected=7)
+    short.feed(stream)
+    assert short.text(short.take(7)) == "on\n[... 2 more bytes of output dropped]"
+
+
 # -- import failures -------------------------------------------------------------------
 
 
@@ -728,10 +984,12 @@ def test_child_holds_no_fd_but_its_own(mode: str) -> None:
         fds = {int(fd): os.readlink(f"/proc/{box.pid}/fd/{fd}")
                for fd in os.listdir(f"/proc/{box.pid}/fd")}
         assert fds.pop(0) == "/dev/null"
-        assert fds.pop(1) == fds.pop(2)  # stdout and stderr: one output pipe
-        assert len(fds) == 2 and min(fds) >= 64  # the private pipes, moved high
+        output = fds.pop(1)
+        assert fds.pop(2) == output  # stdout and stderr: one output pipe
+        # the private pipes and a private copy of the output pipe (for the markers), moved high
+        assert len(fds) == 3 and min(fds) >= 64
         ours = _pipe_inodes([box._req, box._rep, box._out])
-        assert set(fds.values()) | {os.readlink(f"/proc/{box.pid}/fd/1")} == ours
+        assert set(fds.values()) == ours and output in ours
         if mode == "warm":  # and the zygote kept none of this session's pipes
             zygote = sandbox.zygote_pid()
             held = {os.readlink(f"/proc/{zygote}/fd/{fd}")
