@@ -237,3 +237,41 @@ def test_numpy_scalars_count_but_float_subclasses_do_not() -> None:
 
     assert compare_values(0.5, Liar(0.9), tol) is not None
     assert compare_values(0.5, "0.5", tol) is not None
+
+
+def test_function_parts_grade_as_a_loop_of_calls_would(assignment: Assignment, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """check_function sends a part's cases with one call_many: the outcome and feedback
+    are those of one call per case, stopping at the first that fails."""
+    from grader.sandbox import CallResult, Sandbox
+
+    write_submission(assignment, "bayes", tmp_path / "mistakes", "mistakes")
+    failing = tmp_path / "failing"
+    write_submission(assignment, "ada", failing, "perfect")
+    with (failing / "solution.py").open("a") as source:  # fails on the 3rd case only
+        source.write("\n_CALLS = []\n_right = bernoulli_mle\n\n"
+                     "def bernoulli_mle(data):\n    _CALLS.append(1)\n"
+                     "    if len(_CALLS) == 3:\n        raise ValueError('third call')\n"
+                     "    return _right(data)\n")
+    graded = {name: grade(tmp_path / name, assignment, student).to_dict()
+              for name, student in (("mistakes", "bayes"), ("failing", "ada"))}
+
+    batch = Sandbox.call_many
+
+    def loop_of_call(self: Sandbox, function: str, cases: list[dict[str, object]],
+                     timeout: float | None = None) -> list[CallResult]:
+        results: list[CallResult] = []
+        for case in cases:
+            results.append(batch(self, function, [case], timeout)[0])  # what call() does
+            if results[-1].status != "ok":
+                break
+        return results
+
+    monkeypatch.setattr(Sandbox, "call_many", loop_of_call)
+    for name, student in (("mistakes", "bayes"), ("failing", "ada")):
+        assert grade(tmp_path / name, assignment, student).to_dict() == graded[name]
+    part = next(p for e in graded["failing"]["exercises"] if e["id"] == "mle/bernoulli"
+                for p in e["parts"] if p["id"] == "code")
+    assert part["status"] == "error"
+    assert part["feedback"].startswith("bernoulli_mle(data=")
+    assert ": ValueError: third call (solution.py, line " in part["feedback"]
