@@ -4,10 +4,11 @@
 
 Prints, for each mode, medians over the rounds in milliseconds: start-up to ready (the
 `with` block entered: child started, solution imported), one small call, a whole session
-of 40 calls, closing; then sessions per second over `--sessions` sequential sessions (a
-session: start, 40 calls, close), and over `--workers` processes side by side, as
-`grader grade-all -j N` runs them. The zygote's own start (paid once per grading process,
-on its first sandbox) is printed separately.
+of 40 calls, closing; 100 small calls in one session, one `call` each against one
+`call_many` (how `check_function` sends a part's cases); then sessions per second over
+`--sessions` sequential sessions (a session: start, 40 calls, close), and over `--workers`
+processes side by side, as `grader grade-all -j N` runs them. The zygote's own start (paid
+once per grading process, on its first sandbox) is printed separately.
 """
 
 from __future__ import annotations
@@ -63,6 +64,25 @@ def _session(path: Path, warm: bool, cases: list[dict[str, Any]],
         timings["startup"].append(t1 - t0)
         timings["session"].append(t3 - t0)
         timings["close"].append(t3 - t2)
+
+
+def _hundred_calls(path: Path, warm: bool, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds for 100 small calls in one session: a loop of `call`, and one `call_many`."""
+    rng = np.random.default_rng(1)
+    cases = [{"data": rng.integers(0, 2, size=20)} for _ in range(100)]
+    loop: list[float] = []
+    batch: list[float] = []
+    with Sandbox(path, Limits(), warm=warm) as box:
+        assert box.call("bernoulli_mle", cases[0]).status == "ok"
+        for _ in range(rounds):
+            t = time.perf_counter()
+            one_by_one = [box.call("bernoulli_mle", case) for case in cases]
+            loop.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            together = box.call_many("bernoulli_mle", cases)
+            batch.append(time.perf_counter() - t)
+            assert together == one_by_one and len(together) == 100
+    return loop, batch
 
 
 def _rate(path: Path, warm: bool, sessions: int) -> float:
@@ -135,6 +155,10 @@ def main() -> None:
                   f"{ms(timings['call'])}")
             print(f"  whole session, 40 calls (median of {args.rounds}): {ms(timings['session'])}")
             print(f"  closing (median of {args.rounds}):               {ms(timings['close'])}")
+            loop, batch = _hundred_calls(path, warm, args.rounds)
+            print(f"  100 small calls, a loop of call (median of {args.rounds}): {ms(loop)}")
+            print(f"  100 small calls, one call_many (median of {args.rounds}):  {ms(batch)} "
+                  f"({statistics.median(loop) / statistics.median(batch):.1f}x faster)")
             sequential = _rate(path, warm, args.sessions)
             parallel = _parallel_rate(path, warm, args.sessions, args.workers)
             rates[mode] = (sequential, parallel)
