@@ -63,12 +63,11 @@ def compare_values(expected: Any, got: Any, tol: Tolerance) -> Mismatch | None:
     # by the sandbox's decoder from tagged JSON, so they are NumPy's own types, never a
     # student's subclass.
     e_val = float(expected)
-    if type(got) is np.ndarray and got.ndim == 0 and got.dtype.kind in "biuf":
+    if (type(got) is np.ndarray and got.ndim == 0 and got.dtype.kind in "biuf") or (
+            isinstance(got, np.generic) and type(got).__module__ == "numpy"
+            and got.dtype.kind in "biuf"):
         got = got.item()
-    elif isinstance(got, np.generic) and type(got).__module__ == "numpy" and \
-            got.dtype.kind in "biuf":
-        got = got.item()
-    if type(got) not in (int, float, bool) or type(got) is bool and type(expected) is not bool:
+    if type(got) not in (int, float, bool) or (type(got) is bool and type(expected) is not bool):
         return Mismatch(f"expected a number, got {_kind(got)}")
     g_val = float(got)
     if math.isnan(e_val) and math.isnan(g_val):
@@ -129,7 +128,8 @@ def check_function(sandbox: Sandbox | None, bank: Bank, variant: Variant, part: 
         return Outcome("missing", 0.0, "No solution.py was handed in.")
     if sandbox.import_error is not None:
         failure = _failure(sandbox.import_error)
-        return Outcome(failure.status, 0.0, "solution.py could not be imported: " + failure.feedback)
+        return Outcome(failure.status, 0.0,
+                       "solution.py could not be imported: " + failure.feedback)
     module = bank.solution(variant.spec.id)
     cases = reference_cases(bank, variant, part.function)
     timeout = part.timeout or DEFAULT_TIMEOUT
@@ -141,7 +141,8 @@ def check_function(sandbox: Sandbox | None, bank: Bank, variant: Variant, part: 
             failure = _failure(result)
             if failure.status == "missing":
                 return failure
-            return replace(failure, feedback=f"{_call_text(part.function, case)}: {failure.feedback}")
+            return replace(failure,
+                           feedback=f"{_call_text(part.function, case)}: {failure.feedback}")
         outputs.append(result.value)
     mismatch = _first_mismatch(getattr(module, part.function), cases, outputs, part.tolerance)
     if mismatch is None:
