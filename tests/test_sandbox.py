@@ -529,6 +529,12 @@ def forge(i):
     return i
 
 
+def talk(i, size):
+    sys.stdout.write("x" * size)
+    os.write(2, f"case {i}".encode())  # no newline, straight to the fd
+    return i
+
+
 def forge_bad(i):
     channel, seq = _channel()
     channel.send(seq, {"status": "ok", "value": {"__ndarray__": [[1.0]], "dtype": "float64",
@@ -658,6 +664,19 @@ def test_call_many_crash_ends_the_list_and_the_next_call_works(batch: Path, mode
                                       output="case 2\n")]
         assert old is not None and not _exists(old)
         assert box.call("exit_at", {"i": 3, "at": 2}).value == 3
+
+
+def test_call_many_keeps_and_bounds_output_per_call(batch: Path) -> None:
+    with _open(batch, FAST, "warm") as box:
+        sizes = [0, 3 * FAST.output_bytes, 5, 0]  # one fills the pipe many times over
+        results = box.call_many("talk", [{"i": i, "size": n} for i, n in enumerate(sizes)])
+    assert [r.value for r in results] == [0, 1, 2, 3]
+    assert results[0].output == "case 0"
+    big = results[1].output
+    assert big.startswith("x" * FAST.output_bytes) and "case 1" not in big
+    assert big.endswith(f"[... {2 * FAST.output_bytes + 6} more bytes of output dropped]")
+    assert results[2].output == "case 2xxxxx"  # stdout's buffer, flushed as the call ends
+    assert results[3].output == "case 3"
 
 
 def test_call_many_gives_each_case_fresh_inputs(correct: Sandbox) -> None:
