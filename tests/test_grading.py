@@ -98,7 +98,8 @@ def test_liar_float_earns_nothing(assignment: Assignment, tmp_path: Path) -> Non
     assert parts["bayes/medical-test", "posterior"].status == "correct"
 
 
-def test_broken_answers_file_is_invalid_with_its_line(assignment: Assignment, tmp_path: Path) -> None:
+def test_broken_answers_file_is_invalid_with_its_line(assignment: Assignment,
+                                                      tmp_path: Path) -> None:
     write_submission(assignment, "ada", tmp_path, "perfect")
     text = (tmp_path / "answers.yaml").read_text().splitlines()
     text[3] = "  conditional: [0.5"
@@ -140,7 +141,8 @@ def test_cli_grade_json_and_fail_under(assignment: Assignment, tmp_path: Path) -
     assert "below --fail-under 50%" in low.output
 
 
-def test_grade_uses_the_roster_id_not_the_submission(assignment: Assignment, tmp_path: Path) -> None:
+def test_grade_uses_the_roster_id_not_the_submission(assignment: Assignment,
+                                                    tmp_path: Path) -> None:
     sub = tmp_path / "whatever"
     write_submission(assignment, "ada", sub, "perfect")
     (sub / ".grader.yaml").write_text(yaml.safe_dump({"student": "bayes"}))
