@@ -10,6 +10,7 @@ from pathlib import Path
 from . import yamlfile
 from .bank import Bank
 from .errors import AssignmentError, BankError, RosterError
+from .files import read_text
 from .spec import Spec
 from .variants import Variant, make_variant, variant_seed
 
@@ -127,12 +128,7 @@ EMAIL_COLUMNS = ("email", "e-mail", "email address", "mail")
 def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]:
     """Students from an LMS-style CSV: an id column (name and email optional)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise RosterError("no such file", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterError(f"cannot read the file: {exc}", file=path) from None
+    text = read_text(path, RosterError, encoding="utf-8-sig")   # -sig: Excel's BOM
     dialect: type[csv.Dialect] | csv.Dialect
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")

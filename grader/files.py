@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import _Located
+
 
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` via a unique temporary file in the same folder and a rename."""
@@ -20,3 +22,13 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def read_text(path: Path, error_cls: type[_Located], *, encoding: str = "utf-8") -> str:
+    """A text file's contents, or `error_cls` naming the file and saying why not."""
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise error_cls("no such file", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error_cls(f"cannot read the file: {exc}", file=path) from None

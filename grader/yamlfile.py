@@ -19,6 +19,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from .errors import _Located
+from .files import read_text
 
 KeyPath = Sequence[str | int]
 
@@ -122,12 +123,7 @@ class Document:
 
 def load(path: Path, error_cls: type[_Located], *, text_only: bool = False) -> Document:
     """Load one YAML file. `text_only` keeps every scalar as the text typed (answers files)."""
-    try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error_cls("no such file", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error_cls(f"cannot read the file: {exc}", file=path) from None
+    source = read_text(path, error_cls)
     loader_cls = _LOADERS[text_only]
     try:
         loader = loader_cls(source)

@@ -35,7 +35,7 @@ from .common import (
     AUTHORED,
     STATUS_LABELS,
     STATUS_MARKS,
-    clip,
+    detail_lines,
     first_line,
     percent,
     points,
@@ -47,15 +47,8 @@ UNITS_PER_POINT = 1024
 
 
 def _message(part: PartResult) -> str:
-    lines = [f"{STATUS_LABELS[part.status]}: {points(part.score)} / {points(part.max_score)} "
-             "points."]
-    if part.feedback:
-        lines.append(clip(part.feedback, 4000))
-    if part.given is not None:
-        lines.append(f"Your answer: {clip(part.given)}")
-    if part.expected is not None:
-        lines.append(f"Expected: {part.expected}")
-    return "\n".join(lines)
+    head = f"{STATUS_LABELS[part.status]}: {points(part.score)} / {points(part.max_score)} points."
+    return "\n".join([head, *detail_lines(part)])
 
 
 def classroom_result(result: Result) -> dict[str, Any]:

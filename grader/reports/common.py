@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from ..result import Result, Status
+from ..result import PartResult, Result, Status
 from .text import points
 
 __all__ = ["AUTHORED", "ERRORED", "FAILED", "SKIPPED", "STATUS_LABELS", "STATUS_MARKS",
@@ -119,3 +119,15 @@ def first_line(text: str) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def detail_lines(part: PartResult) -> list[str]:
+    """Feedback, the answer given and the expected one, for plain-text report formats."""
+    lines = []
+    if part.feedback:
+        lines.append(clip(part.feedback, 4000))
+    if part.given is not None:
+        lines.append(f"Your answer: {clip(part.given)}")
+    if part.expected is not None:
+        lines.append(f"Expected: {part.expected}")
+    return lines

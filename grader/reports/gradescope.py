@@ -13,20 +13,13 @@ import json
 from typing import Any
 
 from ..result import PartResult, Result
-from .common import STATUS_LABELS, clip, percent, points, split_scores
+from .common import STATUS_LABELS, detail_lines, percent, points, split_scores
 
 CENTS = 100
 
 
 def _output(part: PartResult) -> str:
-    lines = [f"{STATUS_LABELS[part.status]}."]
-    if part.feedback:
-        lines.append(clip(part.feedback, 4000))
-    if part.given is not None:
-        lines.append(f"Your answer: {clip(part.given)}")
-    if part.expected is not None:
-        lines.append(f"Expected: {part.expected}")
-    return "\n\n".join(lines)
+    return "\n\n".join([f"{STATUS_LABELS[part.status]}.", *detail_lines(part)])
 
 
 def gradescope_results(result: Result, *, visibility: str = "visible",
