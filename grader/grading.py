@@ -20,6 +20,7 @@ from .variants import Variant
 
 ANSWERS_FILE = "answers.yaml"
 SOLUTION_FILE = "solution.py"
+MAX_ANSWERS_BYTES = 1 << 20     # answers are short texts; a huge file is not read at all
 
 
 @dataclass
@@ -37,6 +38,9 @@ def read_answers(path: Path) -> Answers:
     """answers.yaml → {exercise: {part: text}}; a broken file is reported, not raised."""
     if not path.is_file():
         return Answers({}, f"{path.name} is missing")
+    if path.stat().st_size > MAX_ANSWERS_BYTES:
+        return Answers({}, f"{path.name} is larger than {MAX_ANSWERS_BYTES >> 20} MB, so it was "
+                           "not read")
     try:
         doc = yamlfile.load(path, SubmissionError, text_only=True)
     except SubmissionError as exc:

@@ -277,3 +277,14 @@ def test_function_parts_grade_as_a_loop_of_calls_would(assignment: Assignment, t
     assert part["status"] == "error"
     assert part["feedback"].startswith("bernoulli_mle(data=")
     assert ": ValueError: third call (solution.py, line " in part["feedback"]
+
+
+def test_huge_answers_file_is_not_read(assignment: Assignment, tmp_path: Path) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    with (tmp_path / "answers.yaml").open("a") as f:
+        f.write("# padding\n" * 200_000)
+    result = grade(tmp_path, assignment, "ada")
+    joint = next(p for e, p in result.parts() if p.id == "joint")
+    assert joint.status == "invalid" and "larger than 1 MB" in joint.feedback
+    code = next(p for e, p in result.parts() if e.id == "mle/bernoulli" and p.id == "code")
+    assert code.status == "correct"
