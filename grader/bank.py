@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .errors import BankError, SpecError
 from .spec import Spec, load_spec
+
+if TYPE_CHECKING:
+    from .variants import Variant
 
 
 def bundled_root() -> Path:
@@ -116,3 +120,21 @@ def _closest(name: str, options: tuple[str, ...]) -> str:
 
     match = difflib.get_close_matches(name, options, n=1)
     return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def reference_cases(bank: Bank, variant: Variant, function: str) -> list[dict[str, object]]:
+    """The inputs of a function part for this variant: fixed edge cases, then random ones,
+    from the reference's `cases_<function>(rng, params)` with the variant's seed."""
+    import numpy as np
+
+    path = bank.solution_path(variant.spec.id)
+    make_cases = getattr(bank.solution(variant.spec.id), f"cases_{function}")
+    rng = np.random.default_rng(variant.seed)
+    try:
+        cases = list(make_cases(rng, dict(variant.params)))
+    except Exception as exc:
+        raise BankError(f"cases_{function} failed: {exc!r}", file=path) from None
+    if not cases or not all(isinstance(c, dict) for c in cases):
+        raise BankError(f"cases_{function} must yield at least one dict of keyword arguments",
+                        file=path)
+    return cases

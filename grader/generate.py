@@ -17,7 +17,6 @@ import yaml
 
 from . import __version__, render, views
 from .assignment import Assignment, Student
-from .errors import GraderError
 from .files import write_atomic
 
 META_FILE = ".grader.yaml"
@@ -173,8 +172,3 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
 
 def _yaml_key(key: str) -> str:
     return key if re.fullmatch(r"[A-Za-z0-9_/-]+", key) else json.dumps(key)
-
-
-def check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise GraderError(f"{out}: exists and is not a folder")

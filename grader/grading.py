@@ -6,6 +6,7 @@ child for all function parts. Whatever goes wrong with one part costs that part 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,14 +75,10 @@ def grade(submission: Path | str, assignment: Assignment, student: str) -> Resul
         from .checkers.function import open_sandbox
 
         sandbox = open_sandbox(submission / SOLUTION_FILE, Limits())
-    try:
-        if sandbox is not None:
-            sandbox.__enter__()
+    # One child for all function parts of the submission, closed whatever happens.
+    with sandbox if sandbox is not None else contextlib.nullcontext():
         exercises = tuple(
             _grade_exercise(assignment, variant, answers, sandbox) for variant in variants)
-    finally:
-        if sandbox is not None:
-            sandbox.__exit__(None, None, None)
     return Result(assignment.name, student, exercises)
 
 

@@ -14,15 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from . import views
-from .bank import Bank
+from .bank import Bank, reference_cases
 from .errors import GraderError
 from .spec import Part, Spec
 from .variants import Variant, make_variant, variant_seed
-
-Check = Callable[[Bank, Variant], None]
-
-# Later stages (answer checking, function grading) add their proofs here.
-EXTRA_CHECKS: list[Check] = []
 
 
 @dataclass
@@ -63,8 +58,6 @@ def validate_one(bank: Bank, exercise_id: str, *, seeds: int = 30,
             variant = make_variant(spec, seed)
             check_variant(bank, variant)
             prove_answers(variant, seen)
-            for check in EXTRA_CHECKS:
-                check(bank, variant)
             if i < code_seeds:
                 prove_functions(bank, variant)
         except GraderError as exc:
@@ -198,24 +191,6 @@ def _answer_text(variant: Variant, part: Part, answer: str) -> str:
     if part.kind == "choice" and "{" in answer:
         return views.text(variant, answer, f"parts.{part.id}.answer")
     return answer
-
-
-def reference_cases(bank: Bank, variant: Variant, function: str) -> list[dict[str, object]]:
-    """The inputs of a function part for this variant: fixed edge cases, then random ones."""
-    import numpy as np
-
-    module = bank.solution(variant.spec.id)
-    make_cases = getattr(module, f"cases_{function}")
-    rng = np.random.default_rng(variant.seed)
-    try:
-        cases = list(make_cases(rng, dict(variant.params)))
-    except Exception as exc:
-        raise GraderError(f"{bank.solution_path(variant.spec.id)}: cases_{function} failed: "
-                          f"{exc!r}") from None
-    if not cases or not all(isinstance(c, dict) for c in cases):
-        raise GraderError(f"{bank.solution_path(variant.spec.id)}: cases_{function} must "
-                          "yield at least one dict of keyword arguments")
-    return cases
 
 
 def _run_reference(bank: Bank, variant: Variant, function: str) -> None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader import views
-from grader.bank import Bank
-from grader.validate import reference_cases
+from grader.bank import Bank, reference_cases
 from grader.variants import Variant, make_variant, variant_seed
 from tests.conftest import ROOT
 

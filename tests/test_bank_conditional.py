@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from grader.validate import reference_cases
+from grader.bank import reference_cases
 from tests.bank_support import BANK, as_float, expected, variants
 
 # --------------------------------------------------------------------------- joint table

@@ -14,7 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from grader import views
-from grader.validate import reference_cases
+from grader.bank import reference_cases
 from tests.bank_support import BANK, as_float, expected, symbolic_at, variants
 
 # --------------------------------------------------------------------------- chain rule

@@ -12,8 +12,8 @@ from scipy.spatial.distance import jensenshannon
 from scipy.special import entr, rel_entr, softmax
 
 from grader import views
+from grader.bank import reference_cases
 from grader.checkers import check_answer
-from grader.validate import reference_cases
 from tests.bank_support import BANK, expected, variants
 
 

@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 from scipy import stats
 
-from grader.validate import reference_cases
+from grader.bank import reference_cases
 from tests.bank_support import BANK, as_float, expected, symbolic_at, variants
 
 

@@ -11,7 +11,7 @@ import pytest
 from scipy.special import expit, logsumexp
 
 from grader import views
-from grader.validate import reference_cases
+from grader.bank import reference_cases
 from tests.bank_support import BANK, expected, variants
 
 

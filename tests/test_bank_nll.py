@@ -12,7 +12,7 @@ import pytest
 from scipy.special import log_softmax, logsumexp
 
 from grader import views
-from grader.validate import reference_cases
+from grader.bank import reference_cases
 from tests.bank_support import BANK, ROOT, expected, variants
 
 TORCH = json.loads((ROOT / "tests" / "data" / "torch_nll_cases.json").read_text())["cases"]

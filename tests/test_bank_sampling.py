@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from grader.validate import reference_cases
+from grader.bank import reference_cases
 from tests.bank_support import BANK, expected, symbolic_at, variants
 
 # --------------------------------------------------------------------------- expectation

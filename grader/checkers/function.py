@@ -13,11 +13,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..bank import Bank
+from ..bank import Bank, reference_cases
 from ..result import Status
 from ..sandbox import CallResult, Limits, Sandbox
 from ..spec import Part, Tolerance
-from ..validate import reference_cases
 from ..variants import Variant
 from .common import Outcome, correct
 
