@@ -90,17 +90,23 @@ def _check_references(bank: Bank, spec: Spec) -> None:
                                   f"(needed by part '{part.id}')")
 
 
+def variant_texts(variant: Variant) -> list[str]:
+    """Every Markdown text a student of this variant may see: prompts, the worked
+    solution, and each mistake's feedback."""
+    view = views.exercise(variant, key=True)
+    texts = [view["prompt"], view["solution"], *(p["prompt"] for p in view["parts"])]
+    for part in variant.spec.parts:
+        for m in part.mistakes:
+            texts.append(views.text(variant, m.feedback, f"parts.{part.id}.mistakes.feedback"))
+    return texts
+
+
 def check_variant(bank: Bank, variant: Variant) -> None:
     """Render every text and compute every expected answer of one variant."""
     from .render import math_errors
 
     spec = variant.spec
-    view = views.exercise(variant, key=True)
-    texts = [view["prompt"], view["solution"], *(p["prompt"] for p in view["parts"])]
-    for part in spec.parts:
-        for m in part.mistakes:
-            texts.append(views.text(variant, m.feedback, f"parts.{part.id}.mistakes.feedback"))
-    broken = [tex for text in texts for tex in math_errors(text)]
+    broken = [tex for text in variant_texts(variant) for tex in math_errors(text)]
     if broken:
         raise GraderError(f"{spec.id}: LaTeX that cannot be shown as math: ${broken[0]}$")
     for part in spec.parts:

@@ -14,8 +14,11 @@ import jinja2
 import numpy as np
 import pytest
 
+from grader.bank import Bank
 from grader.errors import SpecError
 from grader.render import (
+    _by_shape,
+    _convert,
     check_template,
     frac,
     latex_to_mathml,
@@ -30,6 +33,7 @@ from grader.render import (
     template_env,
     tfrac,
 )
+from grader.variants import make_variant, variant_seed
 
 # ----------------------------------------------------------------------------- filters
 
@@ -327,6 +331,54 @@ def test_latex_to_mathml_is_cached() -> None:
     latex_to_mathml(r"\alpha + \beta")
     latex_to_mathml(r"\alpha + \beta")
     assert latex_to_mathml.cache_info().hits == 1
+
+
+@pytest.mark.parametrize(
+    ("tex", "by_shape"),
+    [
+        ("0.30 + 12", True),
+        (r"P(A)=0.3\times 0.7", True),
+        (r"10^{-3} \approx 0.001", True),       # braced exponents are numbers like others
+        ("x^2 + 3x", True),                        # x^2 stays in the shape, 3 is a slot
+        (r"\frac12 + 0.5", True),                  # \frac12 stays in the shape
+        ("1{,}000", True),
+        (r"x^ 2 + 9000001", True),                 # a number that looks like a slot
+        ("95 + 0.2", True),
+        (".5", False),                             # latex2mathml reads it as a name
+        (r"\text{round 3}", False),                # a number inside text is not an <mn>
+        (r"\alpha + \beta", False),                # nothing to take out
+    ],
+)
+def test_latex_by_shape_gives_what_direct_conversion_gives(tex: str, by_shape: bool) -> None:
+    """Numbers become slots of a cached shape; the MathML is the same as converting."""
+    assert (_by_shape(tex, False) is not None) is by_shape
+    for display in (False, True):
+        assert latex_to_mathml(tex, display=display) == _convert(tex, display)
+
+
+def test_latex_by_shape_matches_direct_conversion_across_the_bank(bank: Bank) -> None:
+    """Every formula of 12 variants of every exercise (prompts, solutions, feedback) comes
+    out of the shape cache exactly as the converter makes it; and the cache is used."""
+    from grader.render import _markdown, _math_tokens
+    from grader.validate import variant_texts
+
+    formulas: set[tuple[str, bool]] = set()
+    for exercise_id in bank.ids:
+        spec = bank.spec(exercise_id)
+        for n in range(12):
+            variant = make_variant(spec, variant_seed("shape", f"s{n}", exercise_id))
+            for text in variant_texts(variant):
+                for token in _math_tokens(_markdown().parse(text)):
+                    formulas.add((token.content, token.type != "math_inline"))
+    shaped = 0
+    for tex, display in sorted(formulas):
+        converted = _by_shape(tex, display)
+        if converted is not None:
+            shaped += 1
+            assert converted == _convert(tex, display), tex
+    with_numbers = sum(1 for tex, _ in formulas if re.search(r"\d", tex))
+    assert with_numbers > 500
+    assert shaped > 0.9 * with_numbers
 
 
 def test_latex_to_mathml_does_not_pass_html_through() -> None:
