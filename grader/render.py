@@ -1002,6 +1002,17 @@ def _css() -> Markup:
     return Markup(source)
 
 
+def warm_up(*templates: str) -> None:
+    """Import the math converter and compile `templates` now: a process that forks
+    workers does it once for all of them."""
+    import latex2mathml.converter  # noqa: F401
+
+    env = _page_env()
+    _css()
+    for template in templates:
+        env.get_template(template)
+
+
 def page(template: str, **context: object) -> str:
     """Render one of grader/templates/*.html.j2 into a self-contained HTML document.
 

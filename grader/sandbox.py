@@ -62,8 +62,8 @@ import numpy
 from grader import _sandbox_child as child
 from grader.errors import SandboxError
 
-__all__ = ["CallResult", "Limits", "Sandbox", "shutdown_zygote", "warm_by_default",
-           "zygote_pid"]
+__all__ = ["CallResult", "Limits", "Sandbox", "shutdown_zygote", "start_zygote",
+           "warm_by_default", "zygote_pid"]
 
 CHILD_SCRIPT = Path(child.__file__).resolve()
 SOLUTION_NAME = "solution.py"
@@ -911,6 +911,13 @@ def zygote_pid() -> int | None:
     with _lock:
         zygote = _zygote
         return zygote.pid if zygote is not None and zygote.usable() else None
+
+
+def start_zygote() -> None:
+    """Start this process's zygote now rather than at its first sandbox (a pool worker,
+    before its first submission); nothing when warm starts are off."""
+    if warm_by_default():
+        _current_zygote()
 
 
 def shutdown_zygote() -> None:

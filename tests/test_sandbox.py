@@ -1072,6 +1072,21 @@ def test_killing_the_zygote_between_sessions_starts_a_new_one() -> None:
     assert _state(zygote) is None  # reaped
 
 
+def test_start_zygote_starts_it_before_the_first_session(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.shutdown_zygote()
+    monkeypatch.setenv(sandbox.WARM_ENV, "0")
+    sandbox.start_zygote()
+    assert sandbox.zygote_pid() is None          # warm starts off: nothing started
+    monkeypatch.setenv(sandbox.WARM_ENV, "1")
+    sandbox.start_zygote()
+    zygote = sandbox.zygote_pid()
+    assert zygote is not None and _state(zygote) is not None
+    with _open(HOSTILE / "correct.py", FAST, "warm") as box:
+        assert box.call("add", {"x": 1, "y": 2}).value == 3
+    assert sandbox.zygote_pid() == zygote        # the session used the one started early
+
+
 def test_a_zygote_that_cannot_start_means_cold_sessions(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
