@@ -14,7 +14,8 @@ the child needs, and holds nothing of any submission. For each session it forks,
 fork does exactly what a fresh child does before touching student code (new session,
 stdin on /dev/null, every fd closed but its own pipes, the scrubbed environment, the
 private working folder, fresh random states, then the same set-up: rlimits, network
-namespace, uid, no_new_privs, audit hook), all in its own process. The parent makes the
+namespace (the zygote's own, empty one), uid, no_new_privs, audit hook), all in its own
+process. The parent makes the
 child's pipes and hands them over with SCM_RIGHTS; config, nonce, solution and replies
 never pass through the zygote. The zygote kills and reaps its children on request and
 reports their exit status, so timeouts, crashes and their messages are as before.
