@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -365,6 +366,10 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
 
         # its interpreter boots (~0.15 s) while the parent hands out the first tasks
         start_zygote()
+    # What the worker holds now (modules, the assignment, references) lives as long as
+    # it does: keep the cycle collector from walking it again and again.
+    gc.collect()
+    gc.freeze()
     while True:
         try:
             # A parent killed with SIGKILL sends no EOF (its siblings hold copies of the

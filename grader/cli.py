@@ -6,6 +6,7 @@ Heavy modules (numpy, sympy, the grader's core) are imported inside commands so 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,11 @@ from .reports import FORMATS
 if TYPE_CHECKING:
     from .bank import Bank
     from .result import Result
+
+# One BLAS thread: the grader's arrays are small, and -j workers already use every core;
+# OpenBLAS's own threads would only spin beside them. Set before anything imports numpy.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 
 class _Group(click.Group):
