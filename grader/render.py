@@ -713,7 +713,7 @@ def latex_to_mathml(tex: str, *, display: bool = False) -> str:
 # A decimal number standing on its own: not part of a longer number or a name, not the
 # bare argument of ^, _ or a command (x^2, \\frac12: TeX reads one digit there), which
 # stay in the shape as they are.
-_NUMBER = re.compile(r"(?<![\d.A-Za-z^_])(?<![\^_] )\d+(?:\.\d+)?(?![\d.])")
+_NUMBER = re.compile(r"(?<![\d.A-Za-z^_])(?<![\^_] )\d+(?:\.\d+)?(?!\d|\.\d)")
 _SLOT = "9{:07d}"  # slot i of a shape: a number no formula in the bank writes
 _SLOT_MN = re.compile(r"<mn>9(\d{7})</mn>")
 

@@ -344,6 +344,7 @@ def test_latex_to_mathml_is_cached() -> None:
         ("1{,}000", True),
         (r"x^ 2 + 9000001", True),                 # a number that looks like a slot
         ("95 + 0.2", True),
+        ("= 0.09964.", True),                     # a number ending a sentence
         (".5", False),                             # latex2mathml reads it as a name
         (r"\text{round 3}", False),                # a number inside text is not an <mn>
         (r"\alpha + \beta", False),                # nothing to take out
