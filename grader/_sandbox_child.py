@@ -41,6 +41,8 @@ if __name__ == "__main__":
     # `-S` skipped site; add numpy's folder (given by the parent) before importing numpy.
     sys.path.extend(sys.argv[3:])
 
+import base64
+import binascii
 import contextlib
 import ctypes
 import fcntl
@@ -64,6 +66,8 @@ import numpy as np
 #   {"__tuple__": [...]}                             tuples
 #   {"__dict__": {"key": value, ...}}                dicts with str keys
 #   {"__ndarray__": nested lists, "dtype": "float64", "shape": [2, 3]}
+#   {"__ndbytes__": base64 of the little-endian C-order bytes, "dtype": ..., "shape": ...}
+#                                                    arrays the parent sends (see encode)
 #   {"__npscalar__": value, "dtype": "int64"}        numpy scalars
 # --------------------------------------------------------------------------------------
 
@@ -89,6 +93,7 @@ _FLOAT_TAGS = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 # every array and numpy scalar that crosses, both ways
 _DTYPE_NAMES = {np.dtype(name): name for name in DTYPES}
 _DTYPES_BY_NAME = {name: np.dtype(name) for name in DTYPES}
+_LITTLE = {name: np.dtype(name).newbyteorder("<") for name in DTYPES}
 _SCALAR_NAMES = {t: np.dtype(t).name for t in _SCALAR_TYPES}
 
 
@@ -121,14 +126,16 @@ def _tag_nonfinite(node: object) -> object:
     return _float_out(node) if type(node) is float else node
 
 
-def encode(value: object) -> object:
+def encode(value: object, *, binary: bool = False) -> object:
     """The JSON-ready form of a plain value; EncodeError for anything else.
 
     Types are tested exactly (`type(v) is float`), never with isinstance: a float subclass
-    that overrides __eq__ or __sub__ is refused, not flattened into a number.
+    that overrides __eq__ or __sub__ is refused, not flattened into a number. `binary`
+    sends arrays as their bytes (exact, and ~10x cheaper both ways than a list of
+    decimal numbers): the parent does for the cases it sends; replies keep lists.
     """
     budget = [MAX_ITEMS]
-    return _encode(value, 0, budget)
+    return _encode(value, 0, budget, binary)
 
 
 def _charge(budget: list[int], items: int) -> None:
@@ -139,7 +146,7 @@ def _charge(budget: list[int], items: int) -> None:
         raise EncodeError("returned a value too large to transport")
 
 
-def _encode(value: object, depth: int, budget: list[int]) -> object:
+def _encode(value: object, depth: int, budget: list[int], binary: bool = False) -> object:
     t = type(value)
     if value is None or t is bool:
         return value
@@ -161,18 +168,19 @@ def _encode(value: object, depth: int, budget: list[int]) -> object:
     if t is list or t is tuple or t is dict:
         _charge(budget, 1 + len(value))  # type: ignore[arg-type]
     if t is list:
-        return [_encode(x, depth + 1, budget) for x in value]  # type: ignore[attr-defined]
+        return [_encode(x, depth + 1, budget, binary) for x in value]  # type: ignore[attr-defined]
     if t is tuple:
-        return {"__tuple__": [_encode(x, depth + 1, budget) for x in value]}  # type: ignore[attr-defined]
+        return {"__tuple__": [_encode(x, depth + 1, budget, binary)  # type: ignore[attr-defined]
+                              for x in value]}
     if t is dict:
         out: dict[str, object] = {}
         for k, v in value.items():  # type: ignore[attr-defined]
             if type(k) is not str:
                 raise EncodeError(f"returned a dict with a key of type {_type_name(k)}")
-            out[k] = _encode(v, depth + 1, budget)
+            out[k] = _encode(v, depth + 1, budget, binary)
         return {"__dict__": out}
     if t is np.ndarray:
-        return _encode_array(value, budget)  # type: ignore[arg-type]
+        return _encode_array(value, budget, binary)  # type: ignore[arg-type]
     if t in _SCALAR_TYPES:
         item = value.item()  # type: ignore[attr-defined]
         return {"__npscalar__": _float_out(item) if type(item) is float else item,
@@ -182,7 +190,7 @@ def _encode(value: object, depth: int, budget: list[int]) -> object:
     )
 
 
-def _encode_array(a: np.ndarray[Any, Any], budget: list[int]) -> object:
+def _encode_array(a: np.ndarray[Any, Any], budget: list[int], binary: bool = False) -> object:
     name = _DTYPE_NAMES.get(a.dtype)
     if name is None:  # another byte order, say, or not a dtype that travels
         name = a.dtype.name
@@ -192,6 +200,10 @@ def _encode_array(a: np.ndarray[Any, Any], budget: list[int]) -> object:
     if a.ndim > MAX_DEPTH:
         raise EncodeError(f"returned an array with more than {MAX_DEPTH} dimensions")
     _charge(budget, a.size)
+    if binary:
+        data = a.astype(_LITTLE[name], copy=False).tobytes(order="C")
+        return {"__ndbytes__": base64.b64encode(data).decode("ascii"), "dtype": name,
+                "shape": list(a.shape)}
     items: object = a.tolist()
     if a.dtype.kind == "f" and not bool(np.isfinite(a).all()):
         items = _tag_nonfinite(items)
@@ -228,6 +240,8 @@ def decode(obj: object, depth: int = 0) -> object:
             return {k: decode(v, depth + 1) for k, v in inner.items()}
     elif d.keys() == {"__ndarray__", "dtype", "shape"}:
         return _decode_array(d)
+    elif d.keys() == {"__ndbytes__", "dtype", "shape"}:
+        return _decode_bytes(d)
     elif d.keys() == {"__npscalar__", "dtype"}:
         dtype = _dtype(d["dtype"])
         leaf = _leaf(d["__npscalar__"], dtype.kind)
@@ -261,9 +275,8 @@ def _leaf(x: object, kind: str) -> object:
     raise DecodeError(f"bad array element for kind {kind}")
 
 
-def _decode_array(d: dict[str, object]) -> np.ndarray[Any, Any]:
-    dtype = _dtype(d["dtype"])
-    shape = d["shape"]
+def _shape(shape: object) -> list[int]:
+    """A checked shape: a short list of non-negative ints of at most MAX_ITEMS items."""
     if type(shape) is not list or len(shape) > MAX_DEPTH:
         raise DecodeError("bad shape")
     size = 1
@@ -273,6 +286,30 @@ def _decode_array(d: dict[str, object]) -> np.ndarray[Any, Any]:
         size *= n
     if size > MAX_ITEMS:
         raise DecodeError("array too large")
+    return shape
+
+
+def _decode_bytes(d: dict[str, object]) -> np.ndarray[Any, Any]:
+    dtype = _dtype(d["dtype"])
+    shape = _shape(d["shape"])
+    data = d["__ndbytes__"]
+    if type(data) is not str or len(data) > 2 * MAX_REPLY_BYTES:
+        raise DecodeError("bad array bytes")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise DecodeError("bad array bytes") from None
+    if len(raw) != math.prod(shape) * dtype.itemsize:
+        raise DecodeError("array does not match its shape")
+    if dtype.kind == "b" and raw.translate(None, b"\x00\x01"):
+        raise DecodeError("bad array element for kind b")  # a bool is one byte, 0 or 1
+    # a native-order copy: writable, and owning its memory
+    return np.frombuffer(raw, dtype=_LITTLE[dtype.name]).astype(dtype).reshape(shape)
+
+
+def _decode_array(d: dict[str, object]) -> np.ndarray[Any, Any]:
+    dtype = _dtype(d["dtype"])
+    shape = _shape(d["shape"])
     # level by level rather than item by item: the same checks, in far fewer Python steps
     level: list[object] = [d["__ndarray__"]]
     for n in shape:

@@ -251,7 +251,7 @@ class Sandbox:
         encoded: dict[str, object] = {}
         for key, value in kwargs.items():
             try:
-                encoded[key] = child.encode(value)
+                encoded[key] = child.encode(value, binary=True)
             except child.EncodeError as exc:  # the caller's (the bank's) mistake
                 raise TypeError(f"argument {key!r} cannot be sent to the sandbox: {exc}") from None
         return encoded

@@ -830,6 +830,42 @@ def test_codec_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
+    "array",
+    [np.arange(6.0).reshape(2, 3), np.array([True, False]), np.zeros((0, 3), np.int64),
+     np.array(3.5), np.array([math.nan, math.inf, -0.0]), np.arange(4, dtype=">i4"),
+     np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.arange(5, dtype=np.uint8)[::2]],
+)
+def test_arrays_sent_as_bytes_come_back_exactly(array: np.ndarray) -> None:
+    wire = child.loads(child.dumps(child.encode({"a": array}, binary=True)))
+    assert set(wire["__dict__"]["a"]) == {"__ndbytes__", "dtype", "shape"}  # type: ignore[index]
+    back = child.decode(wire)["a"]  # type: ignore[index]
+    assert type(back) is np.ndarray and back.shape == array.shape
+    assert back.dtype == array.dtype.newbyteorder("=")
+    assert back.tobytes() == array.astype(back.dtype).tobytes()  # bit for bit (-0.0, nan)
+    assert back.flags.writeable and back.dtype.isnative
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        {"__ndbytes__": "AAAAAAAA8D8=", "dtype": "float64", "shape": [2]},    # too short
+        {"__ndbytes__": "AAAAAAAA8D8=", "dtype": "float32", "shape": [1]},    # too long
+        {"__ndbytes__": "AAAAAAAA8D8", "dtype": "float64", "shape": [1]},     # bad padding
+        {"__ndbytes__": "AAAA AAA8D8=", "dtype": "float64", "shape": [1]},    # not base64
+        {"__ndbytes__": "AAAAAAAA8D8=", "dtype": "object", "shape": [1]},
+        {"__ndbytes__": "AAAAAAAA8D8=", "dtype": "float64", "shape": [-1]},
+        {"__ndbytes__": "AAAAAAAA8D8=", "dtype": "float64", "shape": [1 << 40]},
+        {"__ndbytes__": "Ag==", "dtype": "bool", "shape": [1]},               # a bool of 2
+        {"__ndbytes__": ["AA=="], "dtype": "uint8", "shape": [1]},
+        {"__ndbytes__": "AA==", "dtype": "uint8", "shape": [1], "x": 1},
+    ],
+)
+def test_decode_refuses_malformed_array_bytes(wire: object) -> None:
+    with pytest.raises(child.DecodeError):
+        child.decode(wire)
+
+
+@pytest.mark.parametrize(
     "value",
     [object(), 1j, b"bytes", {1, 2},
      np.array(["a"]), np.longdouble(1.0), bytearray(b"x"), range(3)],
