@@ -170,8 +170,8 @@ def _encode(value: object, depth: int, budget: list[int], binary: bool = False) 
     if t is list:
         return [_encode(x, depth + 1, budget, binary) for x in value]  # type: ignore[attr-defined]
     if t is tuple:
-        return {"__tuple__": [_encode(x, depth + 1, budget, binary)  # type: ignore[attr-defined]
-                              for x in value]}
+        items = [_encode(x, depth + 1, budget, binary) for x in value]  # type: ignore[attr-defined]
+        return {"__tuple__": items}
     if t is dict:
         out: dict[str, object] = {}
         for k, v in value.items():  # type: ignore[attr-defined]
