@@ -16,7 +16,7 @@ import html
 import math
 import numbers
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from fractions import Fraction
@@ -727,16 +727,32 @@ def _by_shape(tex: str, display: bool) -> str | None:
     out as exactly one <mn> of its own (else the caller converts `tex` itself); the
     tests check this gives the very same MathML as converting directly, across the bank.
     """
+    return _fill_slots(tex, _NUMBER, lambda shape: _shape_mathml(shape, display),
+                       _SLOT_MN)
+
+
+_SLOT_TEXT = re.compile(r"(?<!\d)9(\d{7})(?!\d)")
+
+
+def _fill_slots(text: str, numbers_re: re.Pattern[str], render: Callable[[str], str | None],
+                slots_re: re.Pattern[str] = _SLOT_TEXT,
+                keep: Callable[[re.Match[str]], bool] | None = None) -> str | None:
+    """`render(text)` from `render` of its shape (each number matched by `numbers_re`,
+    unless `keep` says so, replaced by a numbered slot), with the numbers put back where
+    `slots_re` finds their slots; None if the text has no number to take out, or if a
+    slot went missing or came out twice."""
     numbers: list[str] = []
 
     def slot(match: re.Match[str]) -> str:
+        if keep is not None and keep(match):
+            return match.group()
         numbers.append(match.group())
         return _SLOT.format(len(numbers) - 1)
 
-    shape = _NUMBER.sub(slot, tex)
+    shape = numbers_re.sub(slot, text)
     if not numbers:
         return None
-    template = _shape_mathml(shape, display)
+    template = render(shape)
     if template is None:
         return None
     filled: list[int] = []
@@ -744,10 +760,13 @@ def _by_shape(tex: str, display: bool) -> str | None:
     def fill(match: re.Match[str]) -> str:
         index = int(match.group(1))
         filled.append(index)
-        return f"<mn>{numbers[index]}</mn>" if index < len(numbers) else match.group()
+        if index >= len(numbers):
+            return match.group()
+        whole = match.group()
+        return whole.replace(_SLOT.format(index), numbers[index])
 
-    converted = _SLOT_MN.sub(fill, template)
-    return converted if sorted(filled) == list(range(len(numbers))) else None
+    result = slots_re.sub(fill, template)
+    return result if sorted(filled) == list(range(len(numbers))) else None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -925,8 +944,29 @@ def markdown_to_html(md: str) -> str:
     Raw HTML in the input is escaped, never passed through; links render as their
     text and target, inert; images are not loaded; math becomes MathML
     (`latex_to_mathml`). `\\$` is a literal dollar, and dollars in code spans and code
-    blocks stay literal.
+    blocks stay literal. Results are cached, and so is the text's shape with its
+    numbers left out (as for formulas: see `_by_shape`).
     """
+    shaped = _fill_slots(md, _MD_NUMBER, _markdown_shape, keep=_list_marker)
+    return shaped if shaped is not None else _markdown_shape(md)
+
+
+# As _NUMBER, and not part of a character reference (&#35;); an ordered list's marker
+# stays too (see _list_marker).
+_MD_NUMBER = re.compile(r"(?<![\d.A-Za-z^_#])(?<![\^_] )\d+(?:\.\d+)?(?!\d|\.\d)")
+_LIST_MARKER = re.compile(r"[ \t>]*\d+[.)]")
+
+
+def _list_marker(match: re.Match[str]) -> bool:
+    """Whether the number opens an ordered list item ("2." or "2)" first on its line):
+    the HTML then depends on its value (<ol start="2">, and none for 1)."""
+    line_start = match.string.rfind("\n", 0, match.start()) + 1
+    marker = _LIST_MARKER.match(match.string, line_start)
+    return marker is not None and marker.end() == match.end() + 1
+
+
+@functools.lru_cache(maxsize=1024)
+def _markdown_shape(md: str) -> str:
     return str(_markdown().render(md, {}))
 
 

@@ -20,6 +20,7 @@ from grader.render import (
     _NUMBER,
     _by_shape,
     _convert,
+    _markdown,
     check_template,
     frac,
     latex_to_mathml,
@@ -384,6 +385,50 @@ def test_latex_by_shape_matches_direct_conversion_across_the_bank(bank: Bank) ->
     # variants share shapes: far fewer conversions than formulas (2,608 -> 714 today)
     shapes = {_NUMBER.sub("#", tex) for tex, _ in formulas}
     assert len(shapes) < 0.3 * len(formulas)
+
+
+@pytest.mark.parametrize(
+    ("md", "by_shape"),
+    [
+        ("P = 0.3 and $x = 0.25$.", True),
+        ("$$\nP = 0.1 + 0.2.\n$$", True),
+        ("| a | 3 |\n|---|---|\n| 4 | 5 |", True),
+        ("`x = 3` and *3*", True),
+        ("costs $5 and $10", True),                # dollars before digits stay text
+        ("Text 1. not a list\n\n1.5 is not one either", True),
+        ("&#35; 12", True),                        # the reference keeps its digits
+        ("1. first\n2. second", False),            # list markers stay: <ol> vs <ol start>
+        ("> 3) quoted", False),
+        ("no digits at all", False),
+    ],
+)
+def test_markdown_by_shape_gives_what_direct_rendering_gives(md: str, by_shape: bool) -> None:
+    from grader.render import _MD_NUMBER, _fill_slots, _list_marker, _markdown_shape
+
+    shaped = _fill_slots(md, _MD_NUMBER, _markdown_shape, keep=_list_marker)
+    assert (shaped is not None) is by_shape
+    assert markdown_to_html(md) == str(_markdown().render(md, {}))
+
+
+def test_markdown_by_shape_matches_direct_rendering_across_the_bank(bank: Bank) -> None:
+    """Every text of 8 variants of every exercise renders from its shape exactly as
+    markdown-it renders it, and most texts do come from a shape."""
+    from grader.render import _MD_NUMBER, _fill_slots, _list_marker, _markdown_shape
+    from grader.validate import variant_texts
+
+    texts: set[str] = set()
+    for exercise_id in bank.ids:
+        spec = bank.spec(exercise_id)
+        for n in range(8):
+            variant = make_variant(spec, variant_seed("shape", f"s{n}", exercise_id))
+            texts.update(variant_texts(variant))
+    shaped = 0
+    for text in sorted(texts):
+        converted = _fill_slots(text, _MD_NUMBER, _markdown_shape, keep=_list_marker)
+        if converted is not None:
+            shaped += 1
+            assert converted == str(_markdown().render(text, {})), text
+    assert len(texts) > 500 and shaped > 0.8 * len(texts)
 
 
 def test_latex_to_mathml_does_not_pass_html_through() -> None:
