@@ -303,8 +303,9 @@ def _decode_bytes(d: dict[str, object]) -> np.ndarray[Any, Any]:
         raise DecodeError("array does not match its shape")
     if dtype.kind == "b" and raw.translate(None, b"\x00\x01"):
         raise DecodeError("bad array element for kind b")  # a bool is one byte, 0 or 1
-    # a native-order copy: writable, and owning its memory
-    return np.frombuffer(raw, dtype=_LITTLE[dtype.name]).astype(dtype).reshape(shape)
+    # a native-order copy: writable, and owning its memory (the name was checked by
+    # _dtype; dtype.name would cost more than the rest of this function)
+    return np.frombuffer(raw, dtype=_LITTLE[d["dtype"]]).astype(dtype).reshape(shape)  # type: ignore[index]
 
 
 def _decode_array(d: dict[str, object]) -> np.ndarray[Any, Any]:
