@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..render import page
-from ..result import Result
+from ..result import PartResult, Result
 from .common import percent, points
 
 BINS = 10
@@ -82,18 +82,24 @@ def class_stats(results: Sequence[Result]) -> dict[str, Any]:
     parts = []
     mistakes: Counter[tuple[str, str, str]] = Counter()
     wrong: Counter[tuple[str, str, str]] = Counter()
+    # each result's parts by key (the first, should one repeat) and its score, once
+    indexed: list[tuple[dict[tuple[str, str], PartResult], float]] = []
+    for result, score in zip(results, scores, strict=True):
+        by_key: dict[tuple[str, str], PartResult] = {}
+        for exercise, each in result.parts():
+            by_key.setdefault((exercise.id, each.id), each)
+        indexed.append((by_key, score))
     for key in order:
         fractions: list[float] = []
         rests: list[float] = []
         maxima: list[float] = []
         statuses: Counter[str] = Counter()
-        for result in results:
-            found = [p for e, p in result.parts() if (e.id, p.id) == key]
-            if not found:
+        for by_key, score in indexed:
+            part = by_key.get(key)
+            if part is None:
                 continue
-            part = found[0]
             fractions.append(part.score / part.max_score if part.max_score else 0.0)
-            rests.append(result.score - part.score)
+            rests.append(score - part.score)
             statuses[part.status] += 1
             maxima.append(part.max_score)
             if part.note:
