@@ -95,9 +95,9 @@ def class_stats(results: Sequence[Result]) -> dict[str, Any]:
         maxima: list[float] = []
         statuses: Counter[str] = Counter()
         for by_key, score in indexed:
-            part = by_key.get(key)
-            if part is None:
+            if key not in by_key:
                 continue
+            part = by_key[key]
             fractions.append(part.score / part.max_score if part.max_score else 0.0)
             rests.append(score - part.score)
             statuses[part.status] += 1
