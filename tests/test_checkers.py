@@ -213,3 +213,36 @@ def test_tiny_valued_formulas_are_not_equal_to_zero(bank: Bank) -> None:
     assert likelihood.note == "likelihood-not-log"
     scaled = check(v, "loglik", f"1.001*theta^{k}*(1-theta)^{n - k}")
     assert scaled.note is None and scaled.status == "incorrect"
+
+
+def test_a_reference_that_changes_its_inputs_changes_nothing_else() -> None:
+    """The parent runs the reference (and each mistake) on copies of a case: what one
+    does to its arguments reaches neither the next function nor the feedback."""
+    import numpy as np
+
+    from grader.checkers.function import _first_mismatch
+    from grader.spec import Tolerance
+
+    def sort_then_mean(data: np.ndarray, weights: list[float], meta: dict[str, list[int]],
+                       pair: tuple[list[int], int]) -> float:
+        data.sort()
+        weights.append(99.0)
+        meta["seen"].append(1)
+        pair[0].append(2)
+        return float(data[0])
+
+    def first(data: np.ndarray, weights: list[float], meta: dict[str, list[int]],
+              pair: tuple[list[int], int]) -> float:
+        return float(data[0])
+
+    case = {"data": np.array([3.0, 1.0, 2.0]), "weights": [1.0], "meta": {"seen": []},
+            "pair": ([1], 5)}
+    tol = Tolerance(rel=1e-9, abs=1e-12)
+    assert _first_mismatch(sort_then_mean, [case], [1.0], tol) is None
+    assert case["data"].tolist() == [3.0, 1.0, 2.0] and case["weights"] == [1.0]
+    assert case["meta"] == {"seen": []} and case["pair"] == ([1], 5)
+    assert _first_mismatch(first, [case], [3.0], tol) is None   # sees the original order
+    feedback = _first_mismatch(sort_then_mean, [case], [3.0], tol)
+    assert feedback is not None and feedback.startswith(
+        "sort_then_mean(data=array([3., 1., 2.]), weights=[1.0], meta={'seen': []}, "
+        "pair=([1], 5)): wrong value")
