@@ -175,7 +175,7 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
             done += 1
             if payload is not None:
                 result = load_result(payload)
-                book.record(result, task.hash, assignment_hash=fingerprint)
+                book.record(result, task.hash, assignment_hash=fingerprint, stored=payload)
                 summary.graded.append(task.student)
                 event = BatchEvent(task.student, "graded", done, total, result.score,
                                    result.max_score)

@@ -219,8 +219,11 @@ class Gradebook:
             (student.id, student.name, student.email))
 
     def record(self, result: Result, submission_hash: str, *,
-               assignment_hash: str | None = None) -> int:
-        """Add one attempt (and its parts) in one transaction; return its id."""
+               assignment_hash: str | None = None, stored: str | None = None) -> int:
+        """Add one attempt (and its parts) in one transaction; return its id.
+
+        `stored`: `result_json(result)` when the caller has it already (a worker sent it).
+        """
         with self._transaction() as db:
             db.execute("INSERT INTO students (id) VALUES (?) ON CONFLICT (id) DO NOTHING",
                        (result.student,))
@@ -230,7 +233,7 @@ class Gradebook:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (result.student, result.assignment, _now(), result.score, result.max_score,
                  result.grader_version, submission_hash, assignment_hash,
-                 result_json(result)))
+                 result_json(result) if stored is None else stored))
             attempt_id = cursor.lastrowid
             assert attempt_id is not None
             db.executemany(
