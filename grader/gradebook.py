@@ -17,8 +17,9 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -84,7 +85,7 @@ _ATTEMPT_COLUMNS = ("id, student_id, assignment, graded_at, score, max_score, gr
 
 @dataclass(frozen=True)
 class Attempt:
-    """One graded attempt, as stored."""
+    """One graded attempt, as stored; its Result is read from the JSON when first asked for."""
 
     id: int
     student: str
@@ -95,7 +96,11 @@ class Attempt:
     grader_version: str
     submission_hash: str
     assignment_hash: str | None
-    result: Result
+    result_json: str = field(repr=False)
+
+    @cached_property
+    def result(self) -> Result:
+        return load_result(self.result_json)
 
 
 def submission_hash(folder: Path) -> str:
@@ -305,7 +310,7 @@ class Gradebook:
 def _attempt(row: tuple[Any, ...]) -> Attempt:
     return Attempt(id=row[0], student=row[1], assignment=row[2], graded_at=row[3],
                    score=row[4], max_score=row[5], grader_version=row[6],
-                   submission_hash=row[7], assignment_hash=row[8], result=load_result(row[9]))
+                   submission_hash=row[7], assignment_hash=row[8], result_json=row[9])
 
 
 def _statements(script: str) -> list[str]:
