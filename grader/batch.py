@@ -170,16 +170,12 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
                 continue
             tasks.append(_Task(student.id, str(folder), digest))
 
-        fresh: dict[int, Result] = {}   # attempt id → its Result, recorded by this run
-
         def finished(task: _Task, payload: str | None, error: str | None) -> None:
             nonlocal done
             done += 1
             if payload is not None:
                 result = load_result(payload)
-                attempt = book.record(result, task.hash, assignment_hash=fingerprint,
-                                      stored=payload)
-                fresh[attempt] = result
+                book.record(result, task.hash, assignment_hash=fingerprint, stored=payload)
                 summary.graded.append(task.student)
                 event = BatchEvent(task.student, "graded", done, total, result.score,
                                    result.max_score)
@@ -193,10 +189,8 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
         if tasks:
             workers = min(jobs or os.cpu_count() or 1, len(tasks))
             _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir)
-        # the newest attempts; those this run recorded need not be read back from JSON
-        # (not fresh.get(a.id, a.result): that would read every one)
-        latest_results = {sid: fresh[a.id] if a.id in fresh else a.result  # noqa: SIM401
-                          for sid, a in book.latest_attempts(assignment.name).items()}
+        # read back, not kept: the parent's memory stays flat however large the class
+        latest_results = book.latest(assignment.name)
         known = {s.id: s for s in book.students()}
     if roster is not None:
         people = [known.get(s.id, s) for s in students]
