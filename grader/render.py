@@ -740,7 +740,7 @@ def _fill_slots(text: str, numbers_re: re.Pattern[str], render: Callable[[str], 
     """`render(text)` from `render` of its shape (each number matched by `numbers_re`,
     unless `keep` says so, replaced by a numbered slot), with the numbers put back where
     `slots_re` finds their slots; None if the text has no number to take out, or if a
-    slot went missing or came out twice."""
+    slot went missing, came out twice or ended up inside a tag (an attribute's value)."""
     numbers: list[str] = []
 
     def slot(match: re.Match[str]) -> str:
@@ -765,8 +765,15 @@ def _fill_slots(text: str, numbers_re: re.Pattern[str], render: Callable[[str], 
         whole = match.group()
         return whole.replace(_SLOT.format(index), numbers[index])
 
+    def in_text(position: int) -> bool:  # not inside a tag, where it would be markup
+        return template.rfind("<", 0, position) <= template.rfind(">", 0, position)
+
     result = slots_re.sub(fill, template)
-    return result if sorted(filled) == list(range(len(numbers))) else None
+    if sorted(filled) != list(range(len(numbers))):
+        return None
+    if not all(in_text(m.start()) for m in slots_re.finditer(template)):
+        return None
+    return result
 
 
 @functools.lru_cache(maxsize=1024)
@@ -954,15 +961,21 @@ def markdown_to_html(md: str) -> str:
 # As _NUMBER, and not part of a character reference (&#35;); an ordered list's marker
 # stays too (see _list_marker).
 _MD_NUMBER = re.compile(r"(?<![\d.A-Za-z^_#])(?<![\^_] )\d+(?:\.\d+)?(?!\d|\.\d)")
-_LIST_MARKER = re.compile(r"[ \t>]*\d+[.)]")
+# What may stand before an ordered list's marker on its line: indentation, quote marks,
+# bullets and the markers of the lists it is nested in ("- 1. x", "> 2) x", "1. 2. x").
+_LINE_PREFIX = re.compile(r"(?:[ \t>]|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t]))*")
 
 
 def _list_marker(match: re.Match[str]) -> bool:
-    """Whether the number opens an ordered list item ("2." or "2)" first on its line):
-    the HTML then depends on its value (<ol start="2">, and none for 1)."""
-    line_start = match.string.rfind("\n", 0, match.start()) + 1
-    marker = _LIST_MARKER.match(match.string, line_start)
-    return marker is not None and marker.end() == match.end() + 1
+    """Whether the number is an ordered list's marker ("2." or "2)" then a space or the
+    line's end, after only what _LINE_PREFIX allows): the HTML then depends on its
+    value (<ol start="2">, none for 1, and only a 1 may interrupt a paragraph)."""
+    text, end = match.string, match.end()
+    if text[end:end + 1] not in (".", ")") or text[end + 1:end + 2] not in ("", " ", "\t", "\n"):
+        return False
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    prefix = _LINE_PREFIX.match(text, line_start, match.start())
+    return prefix is not None and prefix.end() == match.start()
 
 
 @functools.lru_cache(maxsize=1024)

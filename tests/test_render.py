@@ -399,6 +399,10 @@ def test_latex_by_shape_matches_direct_conversion_across_the_bank(bank: Bank) ->
         ("&#35; 12", True),                        # the reference keeps its digits
         ("1. first\n2. second", False),            # list markers stay: <ol> vs <ol start>
         ("> 3) quoted", False),
+        ("- 1. nested in a bullet", False),
+        ("1. 2. nested in an item", False),
+        ("text\n1. interrupts the paragraph", False),  # only a 1 may
+        ("x 1.\n\n3.5 apples", True),             # neither is a list's marker
         ("no digits at all", False),
     ],
 )
@@ -408,6 +412,17 @@ def test_markdown_by_shape_gives_what_direct_rendering_gives(md: str, by_shape: 
     shaped = _fill_slots(md, _MD_NUMBER, _markdown_shape, keep=_list_marker)
     assert (shaped is not None) is by_shape
     assert markdown_to_html(md) == str(_markdown().render(md, {}))
+
+
+def test_a_slot_inside_a_tag_means_no_shape() -> None:
+    """A number that lands in an attribute is markup, not text: render directly."""
+    from grader.render import _MD_NUMBER, _fill_slots
+
+    def render(shape: str) -> str:
+        return f'<ol start="{shape.split()[1]}"><li>{shape}</li></ol>'
+
+    assert _fill_slots("n 5", _MD_NUMBER, render) is None
+    assert _fill_slots("n 5", _MD_NUMBER, lambda shape: f"<p>{shape}</p>") == "<p>n 5</p>"
 
 
 def test_markdown_by_shape_matches_direct_rendering_across_the_bank(bank: Bank) -> None:
