@@ -13,6 +13,8 @@ from pathlib import Path
 import jinja2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.bank import Bank
 from grader.errors import SpecError
@@ -412,6 +414,30 @@ def test_markdown_by_shape_gives_what_direct_rendering_gives(md: str, by_shape: 
     shaped = _fill_slots(md, _MD_NUMBER, _markdown_shape, keep=_list_marker)
     assert (shaped is not None) is by_shape
     assert markdown_to_html(md) == str(_markdown().render(md, {}))
+
+
+_NUMBERS = st.one_of(st.integers(0, 200).map(str),
+                    st.floats(0, 100, allow_nan=False).map(lambda x: f"{x:.3g}"))
+_PIECES = st.one_of(
+    st.sampled_from(["- ", "* ", "> ", "\n", "\n\n", "  ", ". ", ") ", "$", "$$", "`", "*",
+                     "_", "x", "P(A)", "\\frac{", "}{", "}", "^", "|", "|---|", "#", "&#", ";",
+                     "[", "]", "(", ")", "http://a/", "<", ">", "\\text{", "=", " "]),
+    _NUMBERS, _NUMBERS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=25).map("".join))
+def test_markdown_by_shape_equals_direct_rendering_for_any_text(md: str) -> None:
+    markdown_to_html.cache_clear()
+    assert markdown_to_html(md) == str(_markdown().render(md, {}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=20).map("".join), st.booleans())
+def test_latex_by_shape_equals_direct_conversion_for_any_formula(tex: str,
+                                                                  display: bool) -> None:
+    shaped = _by_shape(tex, display)
+    assert shaped is None or shaped == _convert(tex, display)
 
 
 def test_a_slot_inside_a_tag_means_no_shape() -> None:
