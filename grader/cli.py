@@ -16,6 +16,7 @@ import click
 from . import __version__
 from .errors import GraderError
 from .reports import FORMATS
+from .reports.text import points
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -234,8 +235,8 @@ def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | Non
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        click.echo(f"{result.student}: {result.score:g}/{result.max_score:g} → {output}",
-                   err=True)
+        click.echo(f"{result.student}: {points(result.score)}/{points(result.max_score)} "
+                   f"→ {output}", err=True)
     if fail_under is not None and 100 * result.fraction < fail_under:
         raise GraderError(f"score {100 * result.fraction:.1f}% is below --fail-under "
                           f"{fail_under:g}%")
@@ -450,7 +451,7 @@ def demo(out: Path) -> None:
     if summary.class_report is not None:
         click.echo(f"  class report  {summary.class_report}")
     for r in result.results:
-        click.echo(f"    {r.student:<10} {r.score:6.2f} / {r.max_score:g}")
+        click.echo(f"    {r.student:<10} {points(r.score):>6} / {points(r.max_score)}")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from .batch import BatchEvent, BatchSummary, grade_all
 from .files import write_atomic
 from .generate import generate
 from .gradebook import Gradebook
+from .reports.text import points
 from .result import Result
 from .samples import Style, write_submission
 
@@ -52,7 +53,8 @@ def run_demo(out: Path, progress: Callable[[str], None] | None = None) -> DemoRe
 
     def report(event: BatchEvent) -> None:
         if progress:
-            done = f"{event.score:g}/{event.max_score:g}" if event.score is not None else ""
+            done = (f"{points(event.score)}/{points(event.max_score or 0.0)}"
+                    if event.score is not None else "")
             progress(f"[{event.done}/{event.total}] {event.kind} {event.student} {done}"
                      f"{event.message}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -70,6 +71,9 @@ def test_demo_from_another_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert (tmp_path / "d" / "students" / student / "assignment.html").is_file()
     assert (tmp_path / "d" / "students" / "answer-key.html").is_file()
     assert (tmp_path / "d" / "assignment.yaml").is_file()
+    # scores for people: at most two decimals ("3.17/45", not "3.17182/45")
+    assert re.search(r"graded bayes \d+(\.\d{1,2})?/45\b", result.output), result.output
+    assert not re.search(r"\d\.\d{3,}", result.output)
 
 
 def test_grade_all_and_resume_through_the_cli(tmp_path: Path) -> None:
