@@ -136,7 +136,8 @@ def _plan(host: Host, port: int) -> list[Any]:
 
 def _jail_plan(host: Host, port: int) -> list[Any]:
     """... and those that only the boundary makes safe to run at all."""
-    return _plan(host, port) + [
+    return [
+        *_plan(host, port),
         ["read", {"path": "/etc/passwd"}],
         ["read", {"path": "/etc/shadow"}],
         ["listdir", {"path": "/proc"}],
@@ -239,7 +240,7 @@ def test_behind_the_boundary_nothing_of_the_host_is_reached(
     assert got["raise_limits"].startswith("ValueError")
     assert got["fill_disk"] <= 16 << 20  # the working folder's tmpfs is full at 16 MB
     assert got["nest 3000"] < 1024  # ... and holds at most 1,024 files and folders
-    uid, euid, pid, ppid = got["ids"]
+    _, _, pid, ppid = got["ids"]
     assert (pid, ppid) == (1, 0)  # PID 1 of its own namespace, its parent not even visible
     # the host afterwards
     assert host.digest() == before

@@ -365,8 +365,8 @@ def test_environment_is_scrubbed(escape: Sandbox) -> None:
     result = escape.call("environment", {})
     assert result.status == "ok" and isinstance(result.value, dict)
     assert set(result.value) <= {
-        "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-        "PYTHONHASHSEED", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+        "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS", "PYTHONHASHSEED", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
     }
     assert result.value["PATH"] == "/usr/bin:/bin"
 

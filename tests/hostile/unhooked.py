@@ -109,7 +109,8 @@ def syscalls():
     table = nr[platform.machine()]
     args = {"ptrace": (16, 1, 0, 0),  # PTRACE_ATTACH to pid 1
             "mount": (b"none", b"/work", b"tmpfs", 0, 0), "unshare": (0x10000000,),
-            "setns": (0, 0), "keyctl": (0, 0), "bpf": (0, 0, 0), "perf_event_open": (0, 0, -1, -1, 0),
+            "setns": (0, 0), "keyctl": (0, 0), "bpf": (0, 0, 0),
+            "perf_event_open": (0, 0, -1, -1, 0),
             "userfaultfd": (0,), "process_vm_readv": (1, 0, 0, 0, 0, 0),
             "open_by_handle_at": (-1, 0, 0), "chroot": (b"/",),
             "pivot_root": (b"/", b"/"), "kexec_load": (0, 0, 0, 0), "init_module": (0, 0, b""),
