@@ -18,7 +18,12 @@ KINDS: tuple[Kind, ...] = ("numeric", "symbolic", "choice", "function")
 TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
           "sampling", "models")
 
-DEFAULT_TOLERANCE = {"numeric": (1e-2, 1e-8), "function": (1e-6, 1e-9)}
+# Numeric parts are graded by significant figures (see checkers/numeric.py); their
+# `tolerance` only widens that interval, so by default it adds nothing but an absolute
+# floor for answers near zero. Function parts compare floats with a tolerance that a
+# correct float32 implementation meets.
+DEFAULT_TOLERANCE = {"numeric": (0.0, 1e-12), "function": (1e-6, 1e-9)}
+DEFAULT_SIG_FIGS = 3
 
 # Names Jinja's templates already mean something by: a param called `none` would render
 # as Jinja's None, not as the value.
@@ -79,6 +84,7 @@ class Part:
     function: str | None = None
     signature: str | None = None
     timeout: float | None = None
+    sig_figs: int = DEFAULT_SIG_FIGS     # numeric: the precision a correct answer needs
 
 
 @dataclass(frozen=True)
@@ -272,4 +278,5 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         mistakes=tuple(mistakes), symbols=symbols, options=options,
         function=raw.get("function"), signature=raw.get("signature"),
         timeout=float(raw["timeout"]) if "timeout" in raw else None,
+        sig_figs=int(raw.get("sig_figs", DEFAULT_SIG_FIGS)),
     )

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from . import expr, render
-from .spec import Part
+from .spec import DEFAULT_SIG_FIGS, Part
 from .variants import Variant
 
 
@@ -81,6 +81,15 @@ def substituted(variant: Variant, part: Part, value: expr.Expr) -> str:
     return _NAME.sub(value_of, value.text)
 
 
+def prompt(variant: Variant, part: Part) -> str:
+    """A part's prompt; a numeric part that needs other than the default precision says
+    so here, so that no output can show the question without it."""
+    shown = text(variant, part.prompt, f"parts.{part.id}.prompt") if part.prompt else ""
+    if part.kind == "numeric" and part.sig_figs != DEFAULT_SIG_FIGS:
+        shown = f"{shown.rstrip()}\n\nGive {part.sig_figs} significant figures.\n"
+    return shown
+
+
 def exercise(variant: Variant, *, points_scale: float = 1.0, key: bool = False) -> dict[str, Any]:
     """The context that the page templates and the Markdown README take for one exercise."""
     spec = variant.spec
@@ -88,7 +97,7 @@ def exercise(variant: Variant, *, points_scale: float = 1.0, key: bool = False) 
     for part in spec.parts:
         item: dict[str, Any] = {
             "id": part.id, "kind": part.kind, "points": part.points * points_scale,
-            "prompt": text(variant, part.prompt, f"parts.{part.id}.prompt") if part.prompt else "",
+            "prompt": prompt(variant, part),
             "options": options(variant, part) if part.kind == "choice" else None,
             "signature": part.signature, "function": part.function,
             "symbols": [{"name": s.name, "meaning": s.meaning} for s in part.symbols] or None,

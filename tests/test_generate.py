@@ -99,3 +99,13 @@ def test_readme_keeps_latex_for_github(tmp_path: Path) -> None:
     readme = (out / "alice" / "README.md").read_text()
     assert "$P(D \\mid +)$" in readme
     assert "alice" in readme
+
+
+def test_every_student_is_told_the_precision_policy(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    readme = (out / "alice" / "README.md").read_text()
+    answers = (out / "alice" / "answers.yaml").read_text()
+    assert "A numeric answer is accepted when it is right to 3 significant figures" in readme
+    header = " ".join(line.lstrip("# ") for line in answers.splitlines()[:10])
+    assert "A numeric answer is accepted when it is right to 3 significant figures" in header
+    assert "a part that needs more or less precision says so" in header

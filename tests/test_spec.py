@@ -30,7 +30,8 @@ def test_minimal_spec_loads(tmp_path: Path) -> None:
     assert [p.name for p in spec.params] == ["p"]
     part = spec.part("half")
     assert part.kind == "numeric" and part.points == 1.0
-    assert (part.tolerance.rel, part.tolerance.abs) == (1e-2, 1e-8)  # DESIGN's defaults
+    # DESIGN: 3 significant figures by default; the tolerance only widens that interval
+    assert part.sig_figs == 3 and (part.tolerance.rel, part.tolerance.abs) == (0.0, 1e-12)
 
 
 def _replace(old: str, new: str) -> str:
