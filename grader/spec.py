@@ -22,7 +22,7 @@ TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "informa
 # `tolerance` only widens that interval, so by default it adds nothing but an absolute
 # floor for answers near zero. Function parts compare floats with a tolerance that a
 # correct float32 implementation meets.
-DEFAULT_TOLERANCE = {"numeric": (0.0, 1e-12), "function": (1e-6, 1e-9)}
+DEFAULT_TOLERANCE = {"numeric": (0.0, 1e-12), "function": (1e-4, 1e-6)}
 DEFAULT_SIG_FIGS = 3
 
 # Names Jinja's templates already mean something by: a param called `none` would render
@@ -62,6 +62,15 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Mutant:
+    """A plausible wrong implementation (in the reference file) that some check must
+    catch; `check` names the one that must, when the author says."""
+
+    function: str
+    check: str | None = None
+
+
+@dataclass(frozen=True)
 class Symbol:
     name: str
     low: float
@@ -85,6 +94,8 @@ class Part:
     signature: str | None = None
     timeout: float | None = None
     sig_figs: int = DEFAULT_SIG_FIGS     # numeric: the precision a correct answer needs
+    checks: tuple[tuple[str, float], ...] = ()   # function: (check name, weight), in order
+    mutants: tuple[Mutant, ...] = ()             # function: wrong code a check must catch
 
 
 @dataclass(frozen=True)
@@ -279,4 +290,7 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         function=raw.get("function"), signature=raw.get("signature"),
         timeout=float(raw["timeout"]) if "timeout" in raw else None,
         sig_figs=int(raw.get("sig_figs", DEFAULT_SIG_FIGS)),
+        checks=tuple((str(k), float(v)) for k, v in (raw.get("checks") or {}).items()),
+        mutants=tuple(Mutant(m) if isinstance(m, str) else Mutant(m["function"], m.get("check"))
+                      for m in raw.get("mutants") or ()),
     )

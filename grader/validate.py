@@ -8,6 +8,7 @@ run reports every broken exercise.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 from collections.abc import Callable, Iterable
@@ -66,6 +67,7 @@ def validate_one(bank: Bank, exercise_id: str, *, seeds: int = 30,
             variant = make_variant(spec, seed)
             check_variant(bank, variant)
             prove_answers(variant, seen)
+            prove_mutants(bank, variant)
             if i < code_seeds:
                 prove_functions(bank, variant)
         except GraderError as exc:
@@ -92,7 +94,8 @@ def _check_references(bank: Bank, spec: Spec) -> None:
     for part in functions:
         assert part.function is not None
         for name in (part.function, f"cases_{part.function}",
-                     *(m.function for m in part.mistakes if m.function)):
+                     *(m.function for m in part.mistakes if m.function),
+                     *(m.function for m in part.mutants)):
             if not callable(getattr(module, name, None)):
                 raise GraderError(f"{path}: defines no function '{name}' "
                                   f"(needed by part '{part.id}')")
@@ -188,11 +191,48 @@ def prove_functions(bank: Bank, variant: Variant) -> None:
             if mistake is None and outcome.status != "correct":
                 raise GraderError(f"{where}: the reference {impl}() is graded {outcome.status} "
                                   f"in the sandbox ({outcome.feedback})")
-            if mistake is not None and (outcome.note, outcome.credit) != (mistake.note,
-                                                                          mistake.credit):
+            if mistake is not None and (outcome.note != mistake.note or outcome.credit >= 1
+                                        or outcome.credit < mistake.credit):
                 raise GraderError(f"{where}: the wrong implementation {impl}() is graded "
                                   f"note={outcome.note!r}, credit={outcome.credit:g} instead of "
-                                  f"note={mistake.note!r}, credit={mistake.credit:g}")
+                                  f"note={mistake.note!r}, credit from {mistake.credit:g} "
+                                  "(its floor) to less than 1")
+
+
+def prove_mutants(bank: Bank, variant: Variant) -> None:
+    """Each function part's cases fall into its checks, and each listed mutant (wrong
+    code the author expects students to write) fails some check, or the one it names.
+    Mutants are trusted reference code, so they run here, not in the sandbox."""
+    from .bank import reference_checks
+    from .checkers.function import failing_checks, plan_checks
+    from .sandbox import CallResult
+
+    for part in variant.spec.parts:
+        if part.kind != "function" or part.function is None:
+            continue
+        module = bank.solution(variant.spec.id)
+        where = f"{variant.spec.id}: part '{part.id}'"
+        tagged = reference_checks(bank, variant, part.function)
+        try:
+            checks = plan_checks(part, tagged)
+        except GraderError as exc:
+            raise GraderError(f"{variant.spec.id}: {exc}") from None
+        cases = [case for _, case in tagged]
+        for mutant in part.mutants:
+            results = {}
+            for i, case in enumerate(cases):
+                try:
+                    value = getattr(module, mutant.function)(**copy.deepcopy(case))
+                    results[i] = CallResult("ok", value)
+                except Exception as exc:
+                    results[i] = CallResult("error", message=f"{type(exc).__name__}: {exc}")
+            reference = getattr(module, part.function)
+            failed = [c.name for c, _, _ in failing_checks(part, checks, cases, results, reference)]
+            if not failed:
+                raise GraderError(f"{where}: mutant {mutant.function}() passes every check")
+            if mutant.check is not None and mutant.check not in failed:
+                raise GraderError(f"{where}: mutant {mutant.function}() is not caught by check "
+                                  f"'{mutant.check}' (only by {', '.join(failed)})")
 
 
 def _answer_text(variant: Variant, part: Part, answer: str) -> str:

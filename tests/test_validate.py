@@ -171,3 +171,73 @@ def test_many_at_once_draws_are_the_variants_draws() -> None:
                           and not (math.isinf(v) and many[k][i] == v)
                           for k, v in numbers.items())
         assert differ <= 1, exercise_id
+
+
+CHECKED_SPEC = """\
+id: mle/tiny
+title: Tiny code
+topic: mle
+params:
+  n: {int: [2, 5]}
+prompt: Go.
+parts:
+  - id: code
+    kind: function
+    points: 2
+    function: twice
+    signature: "twice(x: float) -> float"
+    checks: {positive: 3, negative: 1}
+    mutants: %(mutants)s
+"""
+
+CHECKED_REF = """\
+def twice(x):
+    return 2 * x
+
+def abs_twice(x):
+    return 2 * abs(x)
+
+def also_twice(x):
+    return x + x
+
+def cases_twice(rng, params):
+    yield "positive", {"x": 3.0}
+    yield {"x": 1.5}                      # untagged: the first check
+    yield "negative", {"x": -2.0}
+"""
+
+
+def test_a_mutant_must_be_caught_by_some_check_and_the_one_it_names(make_bank) -> None:
+    def problems(mutants: str) -> list[str]:
+        root = make_bank({"mle/tiny": CHECKED_SPEC % {"mutants": mutants}},
+                         {"mle/tiny": CHECKED_REF})
+        return validate_one(Bank(root), "mle/tiny", seeds=2).problems
+
+    assert problems("[abs_twice]") == []
+    assert problems("[{function: abs_twice, check: negative}]") == []
+    assert "mutant also_twice() passes every check" in problems("[also_twice]")[0]
+    assert "mutant abs_twice() is not caught by check 'positive' (only by negative)" in \
+        problems("[{function: abs_twice, check: positive}]")[0]
+
+
+def test_checks_must_match_the_cases(make_bank) -> None:
+    root = make_bank({"mle/tiny": CHECKED_SPEC.replace("negative: 1", "zero: 1")
+                      % {"mutants": "[]"}}, {"mle/tiny": CHECKED_REF})
+    problems = validate_one(Bank(root), "mle/tiny", seeds=2).problems
+    assert "a case belongs to check 'negative', which the spec's checks do not list " \
+           "(positive, zero)" in problems[0]
+    root = make_bank({"mle/tiny": CHECKED_SPEC.replace("negative: 1", "negative: 1, zero: 1")
+                      % {"mutants": "[]"}}, {"mle/tiny": CHECKED_REF})
+    assert "check 'zero' has no case" in validate_one(Bank(root), "mle/tiny", seeds=2).problems[0]
+
+
+def test_the_bank_lists_mutants_that_its_checks_catch() -> None:
+    """nll-loss and kl-divergence name the checks that catch the issue's wrong code."""
+    bank = Bank()
+    mutants = {(e, m.function): m.check for e in ("nll/nll-loss", "information/kl-divergence")
+               for p in bank.spec(e).parts for m in p.mutants}
+    assert mutants[("nll/nll-loss", "nll_kdim_broken")] == "K-dimensional"
+    assert mutants[("information/kl-divergence", "kl_inf_where_both_zero")] == \
+        "zeros in p and q"
+    for exercise_id in ("nll/nll-loss", "information/kl-divergence"):
+        assert validate_one(bank, exercise_id, seeds=10, variants=0).ok
