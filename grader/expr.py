@@ -695,11 +695,24 @@ _TOKEN = re.compile(
     r"(?P<ws>\s+)"
     r"|(?P<num>0[xX][0-9a-fA-F_]*|0[oO][0-7_]*|0[bB][01_]*"
     r"|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9][0-9_]*)?)"
-    r"|(?P<name>[^\W\d]\w*)"
+    r"|(?P<sup>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+    r"|(?P<name>[^\W\d⁰¹²³⁴⁵⁶⁷⁸⁹]((?![⁰¹²³⁴⁵⁶⁷⁸⁹])\w)*)"
     r"|(?P<char>.)",
     re.DOTALL,
 )
-_REWRITE = {"^": "**", "·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-"}
+# What students type for mathematics, as Python spells it: the Unicode minus and the
+# dashes a word processor puts for it, times and division signs, infinity.
+_REWRITE = {"^": "**", "·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-",
+            "—": "-", "∞": "inf"}
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_NAME_REWRITE = {"π": "pi", "PI": "pi", "Pi": "pi"}
+# Unit words after a number: `1/3 nats` means the number; say so rather than "write 3*nats".
+UNITS = frozenset({"nat", "nats", "bit", "bits", "percent", "prob", "probability"})
+# A targeted message for what a student writes that is not an expression at all.
+_APPROX = "write the number itself, without '{0}': a rounded answer is accepted (right " \
+          "to 3 significant figures unless the part asks for more)"
+_REPEATING = "a repeating decimal cannot be read: write a fraction (like 1/3) or enough " \
+             "digits (like 0.3333)"
 # The percent sign becomes an attribute access on this name: it binds tighter than any
 # operator (so 1/4% is 1/(4%) and sqrt(4)% works) and needs no bracket matching. A
 # student typing `.__percent__` is still refused: only the positions we inserted count.
@@ -737,8 +750,11 @@ def _scan(text: str, start: int, end: int, shown: str) -> _Scanned:
     def fail(message: str, at: int) -> ExpressionError:
         return ExpressionError(message, shown, at)
 
+    skip_to = start
     for m in _TOKEN.finditer(text, start, end):
         kind, s, i, j = m.lastgroup or "char", m.group(), m.start(), m.end()
+        if i < skip_to:
+            continue
         if kind == "ws":
             out = " " * len(s)  # any whitespace (newline, tab, nbsp) is a plain space
             pieces.append(out)
@@ -752,11 +768,19 @@ def _scan(text: str, start: int, end: int, shown: str) -> _Scanned:
         if signs > MAX_DEPTH:
             raise fail(f"too many signs in a row (at most {MAX_DEPTH})", i)
         out = s
-        if kind == "num":
+        if kind == "sup":
+            out = f"**({s.translate(_SUPERSCRIPT)})"
+            kind = "^"
+        elif kind == "num":
+            if text.startswith("..", j) or text.startswith("…", j):
+                raise fail(_REPEATING, j)
             digits = s.replace("_", "")
             if digits.isdigit() and len(digits) > MAX_INT_DIGITS:
                 raise fail(f"whole numbers may have at most {MAX_INT_DIGITS} digits", i)
         elif kind == "name":
+            if s in UNITS and prev is not None and prev.kind in ("num", ")"):
+                raise fail(f"leave out the unit '{s}': write the number only", i)
+            out = _NAME_REWRITE.get(s, s)
             if prev is not None and prev.kind == "num" and prev.end == i:
                 # `2p`: Python would call this an invalid literal; say what is meant.
                 if s in ("j", "J"):
@@ -783,6 +807,26 @@ def _scan(text: str, start: int, end: int, shown: str) -> _Scanned:
                     raise fail(f"brackets nested too deeply (at most {MAX_DEPTH})", i)
             elif s in _CLOSE:
                 group = opens.pop() if opens else -1
+            elif s == "\\":
+                raise fail(_latex_hint(text, i, end), i)
+            elif s in "≈~" or (s == "." and text.startswith("..", j)) or s == "…":
+                raise fail(_APPROX.format(s) if s in "≈~" else _REPEATING, i)
+            elif s == "√":
+                gap = j + len(text[j:end]) - len(text[j:end].lstrip())
+                after = _TOKEN.match(text, gap, end)
+                if prev is not None and prev.kind in ("num", "name", ")"):
+                    raise fail(_product_hint(prev.text, text[i:after.end() if after else j]), i)
+                if after is None or after.lastgroup not in ("num", "name"):
+                    out = "sqrt"
+                else:   # √2 is sqrt(2): the root of the number or name right after it
+                    out = f"sqrt({_NAME_REWRITE.get(after.group(), after.group())})"
+                    tokens.append(_Tok("name", "sqrt", i, after.end(), ws, -1))
+                    pieces.append(out)
+                    origin.extend([i] * len(out))
+                    size += len(out)
+                    ws = False
+                    skip_to = after.end()
+                    continue
             elif s in "'\"":
                 raise fail("text in quotes (strings) is not allowed", i)
             elif s in "#$?`":
@@ -809,6 +853,30 @@ def _product_hint(left: str, right: str) -> str:
     return f"write {_short(left)}*{_short(right)} for a product"
 
 
+_LATEX_FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_LATEX_WORDS = {"cdot": "*", "times": "*", "div": "/", "pi": "pi", "infty": "inf",
+                "ln": "ln(...)", "log": "log(...)", "exp": "exp(...)", "sqrt": "sqrt(...)",
+                "approx": None, "left": None, "right": None}
+
+
+def _latex_hint(text: str, at: int, end: int) -> str:
+    """What to write instead of a LaTeX command: answers are plain text."""
+    frac = _LATEX_FRACTION.match(text, at, end)
+    if frac:
+        top, bottom = (t.strip() for t in frac.groups())
+        wrap = [f"({t})" if re.search(r"[-+*/ ]", t) else t for t in (top, bottom)]
+        return f"write {wrap[0]}/{wrap[1]} for {_short(frac.group(0))}: answers are plain text"
+    word = re.match(r"\\([A-Za-z]+)", text[at:end])
+    if word and word.group(1) == "sqrt":
+        arg = re.match(r"\\sqrt\s*\{([^{}]*)\}", text[at:end])
+        inner = arg.group(1).strip() if arg else "..."
+        return f"write sqrt({inner}) for \\sqrt: answers are plain text, not LaTeX"
+    if word and _LATEX_WORDS.get(word.group(1)):
+        return (f"write {_LATEX_WORDS[word.group(1)]} for \\{word.group(1)}: answers are "
+                "plain text, not LaTeX")
+    return "answers are plain text, not LaTeX: write 1/3, sqrt(2), ln(2), 2^10"
+
+
 def _hint_before(scanned: _Scanned, text: str, limit: int) -> ExpressionError | None:
     """After a syntax error: a missing `*` (`2 p`, `(1-p)p`) before it explains it best."""
     toks = scanned.tokens
@@ -817,6 +885,9 @@ def _hint_before(scanned: _Scanned, text: str, limit: int) -> ExpressionError | 
             break
         if b.kind not in ("num", "name") or keyword.iskeyword(b.text):
             continue
+        if a.kind == "name" and a.text in FUNCTIONS and b.ws_before:
+            return ExpressionError(f"write {a.text}({_short(b.text)}) to apply {a.text}",
+                                   _shown(text), b.start)
         if a.kind == ")" or (b.ws_before and (
                 a.kind == "num" or (a.kind == "name" and not keyword.iskeyword(a.text)))):
             left = text[a.group:a.end] if a.kind == ")" and a.group >= 0 else a.text
