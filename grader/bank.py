@@ -116,10 +116,9 @@ class Bank:
 
 
 def _closest(name: str, options: tuple[str, ...]) -> str:
-    import difflib
+    from .suggest import did_you_mean
 
-    match = difflib.get_close_matches(name, options, n=1)
-    return f"; did you mean '{match[0]}'?" if match else ""
+    return did_you_mean(name, options)
 
 
 def reference_cases(bank: Bank, variant: Variant, function: str) -> list[dict[str, object]]:
