@@ -107,7 +107,7 @@ def readme(assignment: Assignment, student: Student, exercises: list[dict[str, A
             if part["prompt"]:
                 lines += [part["prompt"].strip(), ""]
             if part["options"]:
-                lines += [f"- {o}" for o in part["options"]] + [""]
+                lines += [f"- ({chr(97 + i)}) {o}" for i, o in enumerate(part["options"])] + [""]
             if part["symbols"]:
                 lines += ["Symbols: " + ", ".join(
                     f"`{s['name']}`" + (f" ({s['meaning']})" if s["meaning"] else "")
@@ -166,7 +166,8 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
                 question = question[:157] + "..."
             lines.append(f"  # {question} ({part['kind']}, {_points(part['points'])})")
             if part["options"]:
-                lines.append("  # options: " + " | ".join(part["options"]))
+                lines.append("  # options (write a letter or the text): " + " | ".join(
+                    f"({chr(97 + i)}) {o}" for i, o in enumerate(part["options"])))
             if part["symbols"]:
                 lines.append("  # symbols: " + ", ".join(s["name"] for s in part["symbols"]))
             lines.append(f"  {_yaml_key(part['id'])}:")

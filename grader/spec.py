@@ -94,6 +94,8 @@ class Part:
     signature: str | None = None
     timeout: float | None = None
     sig_figs: int = DEFAULT_SIG_FIGS     # numeric: the precision a correct answer needs
+    # symbolic: the numbers in a formula may be rounded to this many figures (None: exact)
+    coefficient_figures: int | None = None
     checks: tuple[tuple[str, float], ...] = ()   # function: (check name, weight), in order
     mutants: tuple[Mutant, ...] = ()             # function: wrong code a check must catch
 
@@ -252,6 +254,13 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         if len({o.casefold() for o in options}) != len(options):
             raise doc.error(SpecError, "options must differ (case-insensitively)",
                             [*where, "options"])
+        from .checkers.choice import index_like
+
+        for o in options:
+            if index_like(o, len(options)):
+                raise doc.error(SpecError, f"option '{o}' reads like an option's number or "
+                                "letter, which students may also answer with; write it in "
+                                "words (e.g. '2 (twice as many)')", [*where, "options"])
         if "{" not in str(answer_text) and str(answer_text).casefold() not in {
                 o.casefold() for o in options}:
             raise doc.error(SpecError, f"answer '{answer_text}' is not one of the options",
@@ -290,6 +299,8 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         function=raw.get("function"), signature=raw.get("signature"),
         timeout=float(raw["timeout"]) if "timeout" in raw else None,
         sig_figs=int(raw.get("sig_figs", DEFAULT_SIG_FIGS)),
+        coefficient_figures=int(raw["sig_figs"]) if kind == "symbolic" and "sig_figs" in raw
+        else None,
         checks=tuple((str(k), float(v)) for k, v in (raw.get("checks") or {}).items()),
         mutants=tuple(Mutant(m) if isinstance(m, str) else Mutant(m["function"], m.get("check"))
                       for m in raw.get("mutants") or ()),

@@ -53,7 +53,9 @@ def expected_text(variant: Variant, part: Part) -> str:
     value = expected_value(variant, part)
     if part.kind == "numeric":
         filters = render.template_env().filters
-        shown = filters["num"](value, 6) if isinstance(value, float) else filters["frac"](value)
+        # 6 significant figures, not decimals: a value of 2.9e-7 must not show as "0"
+        shown = filters["num"](float(f"{value:.6g}")) if isinstance(value, float) \
+            else filters["frac"](value)
         return str(shown)
     if part.kind == "symbolic":
         return substituted(variant, part, value)
@@ -87,6 +89,9 @@ def prompt(variant: Variant, part: Part) -> str:
     shown = text(variant, part.prompt, f"parts.{part.id}.prompt") if part.prompt else ""
     if part.kind == "numeric" and part.sig_figs != DEFAULT_SIG_FIGS:
         shown = f"{shown.rstrip()}\n\nGive {part.sig_figs} significant figures.\n"
+    if part.kind == "symbolic" and part.coefficient_figures is not None:
+        shown = (f"{shown.rstrip()}\n\nNumbers in your formula may be rounded to "
+                 f"{part.coefficient_figures} significant figures.\n")
     return shown
 
 

@@ -109,3 +109,13 @@ def test_every_student_is_told_the_precision_policy(tmp_path: Path) -> None:
     header = " ".join(line.lstrip("# ") for line in answers.splitlines()[:10])
     assert "A numeric answer is accepted when it is right to 3 significant figures" in header
     assert "a part that needs more or less precision says so" in header
+
+
+def test_students_are_told_they_may_answer_a_choice_by_letter(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    answers = (out / "alice" / "answers.yaml").read_text()
+    readme = (out / "alice" / "README.md").read_text()
+    assert "  # options (write a letter or the text): (a) yes | (b) no" in answers
+    assert "- (a) yes\n- (b) no" in readme
+    assert "(an option's letter, like <code>a</code>, or its text)" in \
+        (out / "alice" / "assignment.html").read_text()
