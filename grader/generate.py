@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import yaml
 
 from . import __version__, render, views
 from .assignment import Assignment, Student
+from .checkers.numeric import POLICY
 from .files import write_atomic
 
 META_FILE = ".grader.yaml"
@@ -94,6 +96,7 @@ def readme(assignment: Assignment, student: Student, exercises: list[dict[str, A
              f"Student: **{student.id}** · {len(exercises)} exercises · {_points(total)}", "",
              "Your numbers differ from your classmates': solve **this** variant.", "",
              "- Write the answers of numeric, symbolic and choice parts in `answers.yaml`.",
+             f"- {POLICY}",
              "- Write the functions of code parts in `solution.py`.",
              "- Run `grader check` in this folder for feedback, as often as you like.", ""]
     for number, ex in enumerate(exercises, start=1):
@@ -104,7 +107,7 @@ def readme(assignment: Assignment, student: Student, exercises: list[dict[str, A
             if part["prompt"]:
                 lines += [part["prompt"].strip(), ""]
             if part["options"]:
-                lines += [f"- {o}" for o in part["options"]] + [""]
+                lines += [f"- ({chr(97 + i)}) {o}" for i, o in enumerate(part["options"])] + [""]
             if part["symbols"]:
                 lines += ["Symbols: " + ", ".join(
                     f"`{s['name']}`" + (f" ({s['meaning']})" if s["meaning"] else "")
@@ -150,7 +153,8 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
              "# Write each answer after its colon. Everything is read as text, so write it as",
              "# you would on paper: 0.0876, 8.76%, 87/993, 0.95*0.01/(0.95*0.01+0.05*0.99),",
              "# s*p/(s*p + f*(1-p)), x^2, or the text of an option. Use quotes if an answer",
-             "# starts with [ { * & ! | > ' \" or contains ': ' or ' #'.", ""]
+             "# starts with [ { * & ! | > ' \" or contains ': ' or ' #'.",
+             *textwrap.wrap(POLICY, 88, initial_indent="# ", subsequent_indent="# "), ""]
     for ex in exercises:
         parts = [p for p in ex["parts"] if p["kind"] != "function"]
         if not parts:
@@ -162,7 +166,8 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
                 question = question[:157] + "..."
             lines.append(f"  # {question} ({part['kind']}, {_points(part['points'])})")
             if part["options"]:
-                lines.append("  # options: " + " | ".join(part["options"]))
+                lines.append("  # options (write a letter or the text): " + " | ".join(
+                    f"({chr(97 + i)}) {o}" for i, o in enumerate(part["options"])))
             if part["symbols"]:
                 lines.append("  # symbols: " + ", ".join(s["name"] for s in part["symbols"]))
             lines.append(f"  {_yaml_key(part['id'])}:")

@@ -58,7 +58,8 @@ def test_usage_error_exits_2() -> None:
 
 
 def test_validate_whole_bank() -> None:
-    result = CliRunner().invoke(cli, ["validate", "--seeds", "5"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["validate", "--seeds", "5", "--variants", "300"],
+                                catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "FAIL" not in result.output
 
