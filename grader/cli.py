@@ -242,6 +242,16 @@ def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | Non
                           f"{fail_under:g}%")
 
 
+release_option = click.option(
+    "--release", is_flag=True,
+    help="Show students the expected values and worked solutions (graded work keeps them "
+         "back until the instructor releases them).")
+
+accept_option = click.option(
+    "--accept-changes", is_flag=True,
+    help="Grade against the exercises as they are now even where a spec change altered "
+         "variants already handed out (refused otherwise).")
+
 fail_under_option = click.option(
     "--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
     help="Exit 1 when the score is below this percentage (for CI).")
@@ -258,13 +268,18 @@ fail_under_option = click.option(
                    "$GITHUB_STEP_SUMMARY when set.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
+@release_option
+@accept_option
 @fail_under_option
 def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str,
-          output: Path | None, fail_under: float | None) -> None:
+          output: Path | None, release: bool, accept_changes: bool,
+          fail_under: float | None) -> None:
     """Grade one submission folder (answers.yaml and solution.py).
 
     The variant comes from the assignment's salt and the student id, never from
-    the submission itself.
+    the submission itself. Every format is what the student may see: for graded work,
+    no expected value and no worked solution until released (--release, or
+    `release: after-due` in the assignment once due).
 
     Example:
 
@@ -272,10 +287,17 @@ def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str
     """
     from .assignment import load_assignment
     from .grading import grade as run
+    from .secrecy import released, student_view
 
     assignment = load_assignment(assignment_file)
-    result = run(submission, assignment, student or submission.resolve().name)
-    _emit(result, fmt, output, fail_under)
+    sid = student or submission.resolve().name
+    if not accept_changes:
+        from .handout import refuse_changes
+
+        refuse_changes(assignment, [sid])
+    result = run(submission, assignment, sid)
+    shown = student_view(result, assignment, is_released=released(assignment, release=release))
+    _emit(shown, fmt, output, fail_under)
 
 
 @cli.command()
@@ -285,21 +307,39 @@ def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str
               type=click.Choice(["text", "json"]), help="Report format.")
 @fail_under_option
 def check(folder: Path, fmt: str, fail_under: float | None) -> None:
-    """Check your own work: grade this folder as the instructor will.
+    """Check your own work, as often as you like, in the folder you were given.
 
-    Run it in the folder you were given (it reads .grader.yaml there), as often as
-    you like.
+    For graded work it shows how each answer was read (a formula as the grader
+    understands it), names unknown keys in answers.yaml, counts unanswered parts and
+    runs your functions on the public examples; it does not know the answers. Practice
+    work is graded in full, with the expected answers.
 
     Example:
 
         grader check
     """
-    from .assignment import assignment_from_metadata
-    from .grading import grade as run
+    from .check import (
+        PRACTICE_NOTE,
+        check_graded,
+        check_practice,
+        read_folder,
+        render_check_json,
+        render_check_text,
+    )
 
-    assignment, student = assignment_from_metadata(folder)
-    result = run(folder, assignment, student)
-    _emit(result, fmt, None, fail_under)
+    found = read_folder(folder)
+    if found.mode == "practice":
+        result = check_practice(found)
+        if fmt == "text":
+            click.echo(f"{PRACTICE_NOTE}\n", err=True)
+        _emit(result, fmt, None, fail_under)
+        return
+    if fail_under is not None:
+        raise GraderError("--fail-under needs a score, and the check of graded work has none: "
+                          "your score comes from your instructor's grading")
+    report = check_graded(found)
+    click.echo(render_check_text(report) if fmt == "text" else render_check_json(report),
+               nl=False)
 
 
 @cli.command("grade-all")
@@ -315,13 +355,18 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
               help="Worker processes (default: one per CPU).")
 @click.option("--regrade", is_flag=True,
               help="Grade unchanged hand-ins again (each adds an attempt; none is replaced).")
+@release_option
+@accept_option
 def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
-              id_column: str | None, out: Path, jobs: int | None, regrade: bool) -> None:
+              id_column: str | None, out: Path, jobs: int | None, regrade: bool,
+              release: bool, accept_changes: bool) -> None:
     """Grade every SUBMISSIONS/<student>/ folder into a gradebook, a CSV and reports.
 
-    Writes OUT/gradebook.sqlite (every attempt kept), OUT/grades.csv for the LMS,
-    OUT/students/<id>.html and .json, and OUT/class-report.html. Running it again
-    resumes: unchanged hand-ins are skipped, so a killed batch loses nothing.
+    Writes OUT/gradebook.sqlite (every attempt kept, with why it was graded and when it
+    was handed in), OUT/grades.csv for the LMS, OUT/students/<id>.html and .json (what
+    students may see: no expected values or solutions until released), and
+    OUT/class-report.html. Running it again resumes: unchanged hand-ins are skipped, so
+    a killed batch loses nothing.
 
     Example:
 
@@ -341,7 +386,8 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
             bar.update(1)
 
         summary = run(submissions, assignment, out, roster=students, jobs=jobs,
-                      progress=progress, regrade=regrade)
+                      progress=progress, regrade=regrade, release=release,
+                      accept_changes=accept_changes)
     click.echo(f"Graded {len(summary.graded)}, unchanged {len(summary.skipped)}, "
                f"failed {len(summary.failed)} in {summary.elapsed:.1f} s")
     for sid in summary.missing:

@@ -9,7 +9,8 @@
     ├── ExpressionError         an expression cannot be read safely (text, position)
     ├── SandboxError            the sandbox itself could not run (not the student's fault)
     ├── GradebookError          the gradebook file is unusable (not SQLite, newer schema)
-    └── ClassroomError          a Classroom template or repository cannot be made or read
+    ├── ClassroomError          a Classroom template or repository cannot be made or read
+    └── VariantsChangedError    a spec change alters variants already handed out
 """
 
 from __future__ import annotations
@@ -83,6 +84,10 @@ class GradebookError(GraderError):
 
 class ClassroomError(GraderError):
     """A GitHub Classroom template or repository cannot be made or read."""
+
+
+class VariantsChangedError(GraderError):
+    """A spec change alters variants already handed out to students (see handout.py)."""
 
 
 class ExpressionError(GraderError):

@@ -79,6 +79,9 @@ class Part:
     function: str | None = None
     signature: str | None = None
     timeout: float | None = None
+    # function parts: public example inputs (keyword arguments; lists are NumPy arrays),
+    # shown to students with the reference's outputs and run by `grader check`
+    examples: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -272,4 +275,5 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         mistakes=tuple(mistakes), symbols=symbols, options=options,
         function=raw.get("function"), signature=raw.get("signature"),
         timeout=float(raw["timeout"]) if "timeout" in raw else None,
+        examples=tuple(dict(e) for e in raw.get("examples") or ()),
     )
