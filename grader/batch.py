@@ -300,6 +300,32 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
     return summary
 
 
+def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = None,
+                    now: datetime | None = None) -> BatchSummary:
+    """Write grade-all's outputs in `out` again from its gradebook, without grading: after
+    an override, or with `release` (how it was released) to show students the expected
+    values and solutions from now on. Rows and reports cover every student the gradebook
+    knows, in id order."""
+    out = Path(out)
+    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
+                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+    if not summary.gradebook.is_file():
+        raise GraderError(f"no gradebook in {out}: run `grader grade-all ... --out {out}` "
+                          "first")
+    with Gradebook(summary.gradebook) as book:
+        if release is not None and not assignment.practice:
+            book.release(assignment.name, release)
+        recorded = book.released(assignment.name) is not None
+        is_released = released(assignment, recorded=recorded, now=now)
+        latest_results = book.latest(assignment.name)
+        attempts = book.latest_attempts(assignment.name)
+        overridden = set(book.active_overrides(assignment.name))
+        people = book.students()
+    _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
+                   is_released=is_released, overridden=overridden)
+    return summary
+
+
 def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:
     """Folder name → folder, leaving out hidden ones and `out` if it lies inside."""
     out_resolved = out.resolve()

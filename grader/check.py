@@ -394,7 +394,7 @@ def render_check_text(report: CheckReport) -> str:
     summary = f"{answered} of {len(parts)} parts answered"
     if missing:
         summary += f"; unanswered: {', '.join(f'{e.id} → {p.id}' for e, p in missing)}"
-    lines.append(summary)
+    lines += textwrap.wrap(summary, 88, subsequent_indent="  ")
     return "\n".join(lines) + "\n"
 
 

@@ -407,6 +407,127 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
                           + "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
 
 
+grades_option = click.option(
+    "--out", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The folder grade-all wrote (it holds gradebook.sqlite).")
+
+
+@cli.command()
+@click.argument("assignment_file", metavar="ASSIGNMENT",
+                type=click.Path(dir_okay=False, path_type=Path))
+@grades_option
+def release(assignment_file: Path, out: Path) -> None:
+    """Show students the expected values and worked solutions of a graded assignment.
+
+    Records the release in OUT's gradebook (it is never taken back: later grade-all
+    runs keep showing them) and rewrites OUT/students/<id>.json and .html.
+
+    Example:
+
+        grader release hw1.yaml --out hw1-grades
+    """
+    from .assignment import load_assignment
+    from .batch import refresh_outputs
+
+    assignment = load_assignment(assignment_file)
+    summary = refresh_outputs(assignment, out, release="grader release")
+    click.echo(f"Released {assignment.name}: the reports in {summary.students_dir}/ show "
+               "expected values and solutions")
+
+
+@cli.command()
+@click.argument("student")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("part_id", metavar="PART")
+@click.argument("score", type=float, required=False)
+@click.option("--reason", required=True, help="Why: shown in the student's report.")
+@click.option("--clear", is_flag=True, help="Withdraw the part's override instead.")
+@click.option("--assignment", "assignment_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
+@grades_option
+def override(student: str, exercise_id: str, part_id: str, score: float | None, reason: str,
+             clear: bool, assignment_file: Path, out: Path) -> None:
+    """Set one part's score by hand, with a reason; it outlives regrades.
+
+    The override is its own record in the gradebook (the graded attempts stay as they
+    were); reports and grades.csv show the overridden score and the reason. --clear
+    withdraws it (also a record, with its reason).
+
+    Example:
+
+        grader override ada mle/bernoulli mle 2 --reason typo --assignment hw1.yaml --out grades
+    """
+    from .assignment import load_assignment
+    from .batch import GRADEBOOK_FILE, refresh_outputs
+    from .gradebook import Gradebook
+
+    if clear == (score is not None):
+        raise click.UsageError("give a SCORE, or --clear, not both")
+    assignment = load_assignment(assignment_file)
+    if exercise_id not in assignment.exercise_ids:
+        raise GraderError(f"{assignment.name} has no exercise '{exercise_id}'")
+    spec = assignment.spec(exercise_id)
+    part = next((p for p in spec.parts if p.id == part_id), None)
+    if part is None:
+        raise GraderError(f"{exercise_id} has no part '{part_id}' (parts: "
+                          + ", ".join(p.id for p in spec.parts) + ")")
+    top = part.points * assignment.scale(exercise_id)
+    if score is not None and not 0 <= score <= top:
+        raise GraderError(f"a score for {exercise_id} → {part_id} is between 0 and {top:g}")
+    with Gradebook(out / GRADEBOOK_FILE) as book:
+        if not book.attempts(student, assignment.name):
+            raise GraderError(f"{student} has no graded attempt of {assignment.name} in {out}")
+        book.override(student, assignment.name, exercise_id, part_id, score, reason)
+    refresh_outputs(assignment, out)
+    what = "withdrawn" if score is None else f"set to {points(score)} / {points(top)}"
+    click.echo(f"{student}: {exercise_id} → {part_id} {what} ({reason})")
+
+
+@cli.command()
+@click.argument("student")
+@click.option("--assignment", "assignment_name",
+              help="The assignment's name (default: every assignment of the gradebook).")
+@grades_option
+def history(student: str, assignment_name: str | None, out: Path) -> None:
+    """Every graded attempt of a student, why it was graded, and every override.
+
+    Example:
+
+        grader history alice --out hw1-grades
+    """
+    from .batch import GRADEBOOK_FILE
+    from .gradebook import Gradebook
+
+    path = out / GRADEBOOK_FILE
+    if not path.is_file():
+        raise GraderError(f"no gradebook in {out}")
+    with Gradebook(path) as book:
+        names = [assignment_name] if assignment_name else book.assignments()
+        found = False
+        for name in names:
+            attempts = book.attempts(student, name)
+            overrides = book.overrides(name, student)
+            if not attempts and not overrides:
+                continue
+            found = True
+            click.secho(f"{student} · {name}", bold=True)
+            for a in attempts:
+                handed = a.handed_in_at or "unknown"
+                late = {True: ", late", False: "", None: ""}[a.late]
+                click.echo(f"  #{a.id}  {a.graded_at}  {points(a.score)}/{points(a.max_score)}"
+                           f"  {a.reason or 'graded before reasons were recorded'}"
+                           f"  (handed in {handed}{late}; grader {a.grader_version})")
+            for o in overrides:
+                what = "withdrawn" if o.score is None else f"set to {points(o.score)}"
+                click.echo(f"  override {o.created_at}  {o.exercise_id} → {o.part_id} {what}:"
+                           f" {o.reason}")
+            released_at = book.released(name)
+            if released_at:
+                click.echo(f"  released to students {released_at}")
+    if not found:
+        raise GraderError(f"no attempt of {student} in {path}")
+
+
 @cli.command()
 @click.argument("assignment_file", metavar="ASSIGNMENT",
                 type=click.Path(dir_okay=False, path_type=Path))

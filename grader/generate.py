@@ -233,7 +233,7 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
     lines = [f"# {assignment.title}: answers of {student.id}",
              "# Write each answer after its colon. Everything is read as text, so write it as",
              "# you would on paper: 0.0876, 8.76%, 87/993, 0.95*0.01/(0.95*0.01+0.05*0.99),",
-             "# s*p/(s*p + f*(1-p)), x^2, or the text of an option. Use quotes if an answer",
+             "# a*b/(a*b + c*(1-b)), x^2, or the text of an option. Use quotes if an answer",
              "# starts with [ { * & ! | > ' \" or contains ': ' or ' #'.", ""]
     for ex in exercises:
         parts = [p for p in ex["parts"] if p["kind"] != "function"]
