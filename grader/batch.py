@@ -212,12 +212,10 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
                            grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
     folders = _student_folders(submissions_dir, out)
-    students: list[Student]
+    students = students_to_grade(folders, roster)
     if roster is None:
-        students = [Student(name) for name in sorted(folders) if STUDENT_ID.match(name)]
         summary.unknown = sorted(name for name in folders if not STUDENT_ID.match(name))
     else:
-        students = list(roster)
         on_roster = {s.id for s in students}
         summary.unknown = sorted(name for name in folders if name not in on_roster)
         summary.missing = [s.id for s in students if s.id not in folders]
@@ -324,6 +322,17 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
     _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
                    is_released=is_released, overridden=overridden)
     return summary
+
+
+def students_to_grade(folders: dict[str, Path] | Path, roster: list[Student] | None,
+                      out: Path | None = None) -> list[Student]:
+    """The roster, or else every folder whose name can be a student id. `folders` is
+    the folder of submissions (with grade-all's `out`), or its sub-folders found."""
+    if isinstance(folders, Path):
+        folders = _student_folders(folders, out or folders / ".none")
+    if roster is not None:
+        return list(roster)
+    return [Student(name) for name in sorted(folders) if STUDENT_ID.match(name)]
 
 
 def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:

@@ -378,6 +378,11 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
 
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column) if roster is not None else None
+    if not accept_changes:       # before the progress bar, so the refusal is one line
+        from .batch import students_to_grade
+        from .handout import refuse_changes
+
+        refuse_changes(assignment, [s.id for s in students_to_grade(submissions, students, out)])
     with click.progressbar(length=len(students) if students else 0, label="Grading",
                            file=sys.stderr, show_pos=True) as bar:
 
