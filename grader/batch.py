@@ -615,12 +615,24 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
             from .reports.class_report import render_class_report  # type: ignore[import-not-found,unused-ignore]
 
             title = f"{assignment.title}: class report"
-            write_atomic(path, render_class_report(results, title=title))
+            write_atomic(path, render_class_report(results, title=title,
+                                                   handed_in=_handed_in(attempts or {})))
         except Exception as exc:
             summary.problems.append(f"{CLASS_REPORT_FILE} not written: "
                                     f"{type(exc).__name__}: {exc}")
         else:
             summary.class_report = path
+
+
+def _handed_in(attempts: dict[str, Attempt]) -> dict[str, str]:
+    """Student id → "2026-03-02 09:30 UTC, late" for the class report."""
+    shown = {}
+    for sid, attempt in attempts.items():
+        if attempt.handed_in_at is None:
+            continue
+        when = datetime.fromisoformat(attempt.handed_in_at).strftime("%Y-%m-%d %H:%M UTC")
+        shown[sid] = when + (", late" if attempt.late else "")
+    return shown
 
 
 def _number(x: float) -> str:

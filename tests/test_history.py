@@ -113,6 +113,8 @@ def test_a_late_hand_in_is_flagged_in_the_csv_the_history_and_the_gradebook(
     assert found["alice"]["late"] == "on time" and found["bob"]["late"] == "late"
     assert found["bob"]["handed_in"].startswith("2026-03-02T09:30:00")
     assert "late" in run("history", "bob", "--out", str(course / "grades")).output
+    report = (course / "grades" / "class-report.html").read_text()
+    assert "2026-03-02 09:30 UTC, late" in report and "2026-03-01 11:00 UTC<" in report
     # a late hand-in replacing an on-time one is a new attempt, flagged, the old one kept
     os.utime(course / "subs" / "alice" / "answers.yaml", (AFTER, AFTER))
     (course / "subs" / "alice" / "answers.yaml").write_text("bayes/tiny:\n  half: '0'\n")
