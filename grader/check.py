@@ -233,19 +233,29 @@ def _read_text_answer(part: dict[str, Any], text: str) -> PartCheck:
                    understood=f"option {options.index(chosen) + 1}: {chosen}")
 
 
-def _defined(tree: ast.Module | None, name: str) -> ast.FunctionDef | None:
-    """The module's last top-level `def name` (a later one replaces an earlier one)."""
+def _defined(tree: ast.Module | None, name: str) -> ast.stmt | None:
+    """The module's last top-level statement that binds `name` (a def, an assignment or
+    an import): a later one replaces an earlier one, as when Python runs the file."""
     if tree is None:
         return None
-    found = None
+    found: ast.stmt | None = None
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             found = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                found = node
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name) == name for a in node.names):
+                found = node
     return found
 
 
-def _is_stub(function: ast.FunctionDef) -> bool:
+def _is_stub(function: ast.stmt) -> bool:
     """Still the `raise NotImplementedError` that generate wrote (a docstring aside)."""
+    if not isinstance(function, ast.FunctionDef):
+        return False
     body = [n for n in function.body
             if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
     return (len(body) == 1 and isinstance(body[0], ast.Raise)

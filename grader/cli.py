@@ -570,6 +570,33 @@ def classroom(assignment_file: Path, out: Path, solutions: str, prefix: str | No
                "as a template repository, and pick it in a Classroom assignment")
 
 
+@cli.command("classroom-audit")
+@click.argument("template", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("repositories", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def classroom_audit(template: Path, repositories: Path) -> None:
+    """Flag students' repositories whose workflow or .grader/ differ from the template.
+
+    REPOSITORIES holds one cloned repository per student. A student controls their
+    repository, workflow included: a difference there is a student who changed how
+    Classroom grades them. Your own `grader grade-all` never reads those files.
+
+    Example:
+
+        grader classroom-audit hw1-template hw1-repos
+    """
+    from .classroom import audit
+
+    flagged = 0
+    repos = sorted(p for p in repositories.iterdir() if p.is_dir()
+                   and not p.name.startswith(".") and p.resolve() != template.resolve())
+    for repo in repos:
+        problems = audit(template, repo)
+        if problems:
+            flagged += 1
+            click.echo(f"{repo.name}: " + "; ".join(problems))
+    click.echo(f"{flagged} of {len(repos)} repositories differ from the template")
+
+
 @cli.command()
 @click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True,
                                                         path_type=Path))
