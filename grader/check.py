@@ -246,9 +246,9 @@ def _defined(tree: ast.Module | None, name: str) -> ast.stmt | None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 found = node
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            if any((a.asname or a.name) == name for a in node.names):
-                found = node
+        elif isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (a.asname or a.name) == name for a in node.names):
+            found = node
     return found
 
 

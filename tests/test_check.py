@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,36 @@ def test_text_output_counts_the_unanswered_and_has_no_score(folder: Path) -> Non
     assert "Score" not in result.output
     failed = CliRunner().invoke(cli, ["check", str(folder), "--fail-under", "50"])
     assert failed.exit_code == 1 and "has none" in failed.output
+
+
+def test_validate_runs_the_reference_on_every_public_example(
+        make_bank: Callable[..., Path]) -> None:
+    from grader.bank import Bank
+    from grader.validate import validate_one
+
+    spec = """\
+        id: mle/half
+        title: Halves
+        topic: mle
+        prompt: Halve it.
+        parts:
+          - id: code
+            kind: function
+            points: 1
+            function: half
+            signature: "half(x: float) -> float"
+            examples:
+              - {x: 3.0}
+              - {x: oops}
+        """
+    solution = """\
+        def half(x):
+            return x / 2
+
+        def cases_half(rng, params):
+            yield {"x": 1.0}
+        """
+    report = validate_one(Bank(make_bank({"mle/half": spec}, {"mle/half": solution})),
+                          "mle/half", seeds=1)
+    assert len(report.problems) == 1
+    assert "example 2 of part 'code'" in report.problems[0]
