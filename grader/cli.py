@@ -331,7 +331,7 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
     if found.mode == "practice":
         result = check_practice(found)
         if fmt == "text":
-            click.echo(f"{PRACTICE_NOTE}\n", err=True)
+            click.echo(f"{PRACTICE_NOTE}\n")
         _emit(result, fmt, None, fail_under)
         return
     if fail_under is not None:
