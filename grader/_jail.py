@@ -233,6 +233,7 @@ def enter_zygote_jail(binds: list[str], masks: list[str], root: str = "/tmp") ->
                                       "architecture")
     entries = _runtime_entries(binds)
     uid, gid = os.geteuid(), os.getegid()
+    os.umask(0o022)  # the new root's folders must be traversable by the uid dropped to
     proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         namespaces = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS

@@ -33,13 +33,13 @@ from datetime import datetime, timezone
 from importlib.util import find_spec
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import __version__, handout
+from . import __version__, handin, handout
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import Bank
-from .errors import GraderError, SubmissionError
-from .files import write_atomic
+from .errors import BoundaryUnavailable, GraderError, SubmissionError
+from .files import exclusive_lock, private_files, write_atomic
 from .gradebook import (
     Attempt,
     Gradebook,
@@ -53,10 +53,14 @@ from .grading import grade
 from .result import Result
 from .secrecy import released, student_view
 
+if TYPE_CHECKING:
+    from .sandbox import Isolation
+
 EventKind = Literal["graded", "skipped", "failed"]
 
 GRADEBOOK_FILE = "gradebook.sqlite"
 CSV_FILE = "grades.csv"
+LOCK_FILE = ".grader-lock"     # held by the one grade-all writing this folder
 STUDENTS_DIR = "students"
 CLASS_REPORT_FILE = "class-report.html"
 RELEASED_MARKER = ".released"     # in students/: its reports show expected values
@@ -188,27 +192,59 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
               roster: list[Student] | None = None, jobs: int | None = None,
               progress: Callable[[BatchEvent], None] | None = None,
               regrade: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-              release: bool = False, accept_changes: bool = False,
-              now: datetime | None = None) -> BatchSummary:
+              isolation: Isolation = "required", release: bool = False,
+              accept_changes: bool = False, now: datetime | None = None) -> BatchSummary:
     """Grade every `submissions_dir/<student>/` into `out/` (gradebook, CSV, reports).
 
     With a roster, only its students are graded: a student with no folder is graded as
     an empty hand-in (every part missing), and folders of nobody on it are listed as
     unknown. Without one, every folder whose name can be a student id is graded.
     `regrade` grades unchanged hand-ins again (a new attempt each). `timeout` bounds the
-    grading of one student in seconds (None: no bound). `release` shows students the
-    expected values and solutions from now on (recorded in the gradebook; see
-    secrecy.py). A spec change that alters variants already handed out raises
-    VariantsChangedError unless `accept_changes`. `now` is the time of the batch (tests).
+    grading of one student in seconds (None: no bound). `isolation`: see
+    `grader.sandbox` ("required" refuses at once, before grading anyone, where the OS
+    cannot isolate student code). `release` shows students the expected values and
+    solutions from now on (recorded in the gradebook; see secrecy.py). A spec change
+    that alters variants already handed out raises VariantsChangedError unless
+    `accept_changes`. `now` is the time of the batch (tests).
+
+    One run at a time per `out`: it is locked for the run (a second one is refused), and
+    everything written there is private to the user (files 0600, folders 0700).
     """
     started = time.monotonic()
-    submissions_dir = Path(submissions_dir)
     out = Path(out)
+    with private_files():
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GraderError(f"cannot make the output folder {out}: "
+                              f"{exc.strerror or exc}") from None
+        with exclusive_lock(out / LOCK_FILE, f"grades into {out}"):
+            return _grade_all(submissions_dir, assignment, out, roster, jobs, progress,
+                              regrade, timeout, isolation, started,
+                              _Choices(release, accept_changes, now))
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """The instructor's say on secrecy and changes, for one batch."""
+
+    release: bool = False
+    accept_changes: bool = False
+    now: datetime | None = None
+
+
+def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
+               roster: list[Student] | None, jobs: int | None,
+               progress: Callable[[BatchEvent], None] | None, regrade: bool,
+               timeout: float | None, isolation: Isolation, started: float,
+               choices: _Choices) -> BatchSummary:
+    submissions_dir = Path(submissions_dir)
     if not submissions_dir.is_dir():
         raise SubmissionError("no such folder of submissions", file=submissions_dir)
     if jobs is not None and jobs < 1:
         raise GraderError(f"jobs must be at least 1, not {jobs}")
-    out.mkdir(parents=True, exist_ok=True)
+    if isolation == "required" and _runs_code(assignment):
+        _check_boundary()  # before anything is written
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
                            grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
     folders = _student_folders(submissions_dir, out)
@@ -220,19 +256,21 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
         summary.unknown = sorted(name for name in folders if name not in on_roster)
         summary.missing = [s.id for s in students if s.id not in folders]
     changed = handout.changed(assignment, [s.id for s in students])
-    if changed and not accept_changes:
+    if changed and not choices.accept_changes:
         handout.refuse_changes(assignment, [s.id for s in students])
     varied = {sid for ids in changed.values() for sid in ids}
     fingerprint = assignment_hash(assignment)
     content, points = content_hash(assignment), points_hash(assignment)
-    now = now or datetime.now(timezone.utc)
+    now = choices.now or datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="grader-empty-") as empty, \
             Gradebook(summary.gradebook) as book:
         book.add_students(students)
         recorded = book.released(assignment.name) is not None
-        is_released = released(assignment, release=release, recorded=recorded, now=now)
+        is_released = released(assignment, release=choices.release, recorded=recorded,
+                               now=now)
         if is_released and not recorded and not assignment.practice:
-            book.release(assignment.name, "--release" if release else "release: after-due")
+            book.release(assignment.name,
+                         "--release" if choices.release else "release: after-due")
         latest = book.latest_attempts(assignment.name)
         tasks: list[_Task] = []
         total = len(students)
@@ -277,7 +315,7 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
         if tasks:
             workers = min(jobs or os.cpu_count() or 1, len(tasks))
             _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir,
-                      is_released)
+                      isolation, is_released)
         # read back, not kept: the parent's memory stays flat however large the class
         latest_results = book.latest(assignment.name)
         attempts = book.latest_attempts(assignment.name)
@@ -298,6 +336,22 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
     return summary
 
 
+def _runs_code(assignment: Assignment) -> bool:
+    return any(p.kind == "function" for i in assignment.exercise_ids
+               for p in assignment.spec(i).parts)
+
+
+def _check_boundary() -> None:
+    """Refuse at once, before anyone is graded, where the OS cannot isolate student
+    code (rather than fail every student in turn)."""
+    from .sandbox import boundary_problem, shutdown_zygote
+
+    problem = boundary_problem()
+    shutdown_zygote()  # the workers start their own
+    if problem is not None:
+        raise BoundaryUnavailable(problem)
+
+
 def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = None,
                     now: datetime | None = None) -> BatchSummary:
     """Write grade-all's outputs in `out` again from its gradebook, without grading: after
@@ -310,17 +364,19 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
     if not summary.gradebook.is_file():
         raise GraderError(f"no gradebook in {out}: run `grader grade-all ... --out {out}` "
                           "first")
-    with Gradebook(summary.gradebook) as book:
-        if release is not None and not assignment.practice:
-            book.release(assignment.name, release)
-        recorded = book.released(assignment.name) is not None
-        is_released = released(assignment, recorded=recorded, now=now)
-        latest_results = book.latest(assignment.name)
-        attempts = book.latest_attempts(assignment.name)
-        overridden = set(book.active_overrides(assignment.name))
-        people = book.students()
-    _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
-                   is_released=is_released, overridden=overridden)
+    # like grade-all: one writer at a time, and what it writes is the user's alone
+    with private_files(), exclusive_lock(out / LOCK_FILE, f"grades into {out}"):
+        with Gradebook(summary.gradebook) as book:
+            if release is not None and not assignment.practice:
+                book.release(assignment.name, release)
+            recorded = book.released(assignment.name) is not None
+            is_released = released(assignment, recorded=recorded, now=now)
+            latest_results = book.latest(assignment.name)
+            attempts = book.latest_attempts(assignment.name)
+            overridden = set(book.active_overrides(assignment.name))
+            people = book.students()
+        _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
+                       is_released=is_released, overridden=overridden)
     return summary
 
 
@@ -336,13 +392,16 @@ def students_to_grade(folders: dict[str, Path] | Path, roster: list[Student] | N
 
 
 def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:
-    """Folder name → folder, leaving out hidden ones and `out` if it lies inside."""
+    """Folder name → folder, leaving out hidden ones and `out` if it lies inside.
+
+    A name that is a link to a folder is kept (its grading says it is not followed);
+    other links and files are not hand-ins."""
     out_resolved = out.resolve()
     found = {}
     for path in submissions_dir.iterdir():
-        if path.name.startswith(".") or not path.is_dir():
+        if path.name.startswith(".") or not (handin.is_plain_folder(path) or path.is_dir()):
             continue
-        if path.resolve() == out_resolved:
+        if handin.is_plain_folder(path) and path.resolve() == out_resolved:
             continue
         found[path.name] = path
     return found
@@ -373,7 +432,7 @@ _QUEUE_DEPTH = 2
 
 def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: float | None,
               finished: Callable[[_Task, str | None, str | None], None],
-              reports_dir: Path, is_released: bool) -> None:
+              reports_dir: Path, isolation: Isolation, is_released: bool) -> None:
     method = _start_method()
     context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
     recipe: Assignment | tuple[str, str] = assignment
@@ -389,7 +448,8 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
     def spawn() -> _Worker:
         parent_end, child_end = context.Pipe()
         process = context.Process(target=_worker_main, name="grader-worker", daemon=True,
-                                  args=(child_end, parent_end, os.getpid(), recipe))
+                                  args=(child_end, parent_end, os.getpid(), recipe,
+                                        isolation))
         with warnings.catch_warnings():
             # Python 3.12+ warns about forking a process that has threads (numpy's BLAS
             # pool); the worker only grades, and the BLAS libraries handle fork.
@@ -479,7 +539,7 @@ def _stop(worker: _Worker, gently: bool = False) -> None:
 
 
 def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
-                 recipe: Assignment | tuple[str, str]) -> None:
+                 recipe: Assignment | tuple[str, str], isolation: Isolation) -> None:
     """A worker: grade (student, folder) pairs until told to stop; reply with plain JSON."""
     # Ctrl-C is the parent's to handle (it stops the workers); SIGTERM unwinds, so the
     # sandbox of the student being graded is closed and its temporary folder removed.
@@ -491,12 +551,12 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
     else:
         path, bank_root = recipe
         assignment = load_assignment(path, bank=Bank(bank_root))
-    if any(p.kind == "function" for i in assignment.exercise_ids
-           for p in assignment.spec(i).parts):
+    if _runs_code(assignment):
         from .sandbox import start_zygote
 
         # its interpreter boots (~0.15 s) while the parent hands out the first tasks
-        start_zygote()
+        with contextlib.suppress(GraderError):  # grading says so, per student
+            start_zygote(isolation)
     # What the worker holds now (modules, the assignment, references) lives as long as
     # it does: keep the cycle collector from walking it again and again.
     gc.collect()
@@ -515,7 +575,7 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             return
         student, folder, reports_dir, is_released = task
         try:
-            result = grade(Path(folder), assignment, student)
+            result = grade(Path(folder), assignment, student, isolation=isolation)
             reply = ("ok", result_json(result))
         except Exception as exc:   # anything grading one student raises costs that student
             reply = ("error", f"{type(exc).__name__}: {exc}")

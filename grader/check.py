@@ -21,7 +21,8 @@ from .assignment import Assignment, Item
 from .bank import Bank
 from .errors import AssignmentError, BankError, ExpressionError
 from .generate import META_FILE
-from .grading import ANSWERS_FILE, SOLUTION_FILE, read_answers
+from .grading import read_answers
+from .handin import ANSWERS_FILE, SOLUTION_FILE
 from .result import Result
 
 CheckStatus = Literal["read", "unreadable", "unanswered", "defined", "examples-pass",
@@ -153,7 +154,9 @@ def practice_assignment(folder: Folder) -> Assignment:
 def check_practice(folder: Folder) -> Result:
     from .grading import grade
 
-    return grade(folder.path, practice_assignment(folder), folder.student)
+    # the student's own code on their own machine: the OS boundary where there is one
+    return grade(folder.path, practice_assignment(folder), folder.student,
+                 isolation="preferred")
 
 
 # -- graded work ------------------------------------------------------------------------

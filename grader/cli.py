@@ -16,7 +16,7 @@ import click
 from . import __version__
 from .errors import GraderError
 from .reports import FORMATS
-from .reports.text import points
+from .reports.text import points, terminal_safe
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -35,7 +35,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except GraderError as exc:
-            click.secho(f"Error: {exc}", err=True, fg="red")
+            # messages may quote what a student wrote or their code raised
+            click.secho(f"Error: {terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -255,6 +256,11 @@ accept_option = click.option(
 fail_under_option = click.option(
     "--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
     help="Exit 1 when the score is below this percentage (for CI).")
+trusted_option = click.option(
+    "--trusted", is_flag=True,
+    help="Run the solutions without the operating system's boundary (only for code you "
+         "trust: where the system cannot isolate untrusted code, grading refuses without "
+         "this).")
 
 
 @cli.command()
@@ -271,14 +277,17 @@ fail_under_option = click.option(
 @release_option
 @accept_option
 @fail_under_option
+@trusted_option
 def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str,
           output: Path | None, release: bool, accept_changes: bool,
-          fail_under: float | None) -> None:
+          fail_under: float | None, trusted: bool) -> None:
     """Grade one submission folder (answers.yaml and solution.py).
 
     The variant comes from the assignment's salt and the student id, never from
-    the submission itself. Every format is what the student may see: for graded work,
-    no expected value and no worked solution until released (--release, or
+    the submission itself. The student's code runs behind the operating system's
+    boundary (Linux namespaces); where the system cannot give it, grading refuses
+    unless --trusted. Every format is what the student may see: for graded work, no
+    expected value and no worked solution until released (--release, or
     `release: after-due` in the assignment once due).
 
     Example:
@@ -295,7 +304,7 @@ def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str
         from .handout import refuse_changes
 
         refuse_changes(assignment, [sid])
-    result = run(submission, assignment, sid)
+    result = run(submission, assignment, sid, isolation="off" if trusted else "required")
     shown = student_view(result, assignment, is_released=released(assignment, release=release))
     _emit(shown, fmt, output, fail_under)
 
@@ -357,9 +366,10 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
               help="Grade unchanged hand-ins again (each adds an attempt; none is replaced).")
 @release_option
 @accept_option
+@trusted_option
 def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
               id_column: str | None, out: Path, jobs: int | None, regrade: bool,
-              release: bool, accept_changes: bool) -> None:
+              release: bool, accept_changes: bool, trusted: bool) -> None:
     """Grade every SUBMISSIONS/<student>/ folder into a gradebook, a CSV and reports.
 
     Writes OUT/gradebook.sqlite (every attempt kept, with why it was graded and when it
@@ -392,7 +402,8 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
 
         summary = run(submissions, assignment, out, roster=students, jobs=jobs,
                       progress=progress, regrade=regrade, release=release,
-                      accept_changes=accept_changes)
+                      accept_changes=accept_changes,
+                      isolation="off" if trusted else "required")
     click.echo(f"Graded {len(summary.graded)}, unchanged {len(summary.skipped)}, "
                f"failed {len(summary.failed)} in {summary.elapsed:.1f} s")
     for sid in summary.missing:
@@ -400,7 +411,7 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     if summary.unknown:
         click.echo(f"  not on the roster, not graded: {', '.join(summary.unknown)}", err=True)
     for problem in summary.problems:
-        click.secho(f"  {problem}", fg="yellow", err=True)
+        click.secho(f"  {terminal_safe(problem)}", fg="yellow", err=True)
     click.echo(f"  gradebook     {summary.gradebook}")
     click.echo(f"  grades        {summary.grades_csv}")
     click.echo(f"  reports       {summary.students_dir}/<id>.json"

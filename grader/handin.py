@@ -15,7 +15,19 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["HandinError", "is_plain_folder", "read_file"]
+__all__ = [
+    "ANSWERS_FILE",
+    "CAPS",
+    "SOLUTION_FILE",
+    "HandinError",
+    "is_plain_folder",
+    "read_file",
+]
+
+ANSWERS_FILE = "answers.yaml"
+SOLUTION_FILE = "solution.py"
+# Answers are short texts and a solution a few functions: larger files are not read at all
+CAPS = {ANSWERS_FILE: 1 << 20, SOLUTION_FILE: 1 << 20}
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)

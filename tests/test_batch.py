@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -301,10 +302,10 @@ def test_a_killed_batch_resumes_and_its_workers_exit(assignment: Assignment,
 def patched_grade(fail: dict[str, Callable[[], object]]) -> Callable[..., Result]:
     """grade(), but some students trigger a failure first (workers inherit it by fork)."""
 
-    def run(folder: Path, assignment: Assignment, student: str) -> Result:
+    def run(folder: Path, assignment: Assignment, student: str, **options: Any) -> Result:
         if student in fail:
             fail[student]()
-        return grade(folder, assignment, student)
+        return grade(folder, assignment, student, **options)
 
     return run
 
