@@ -353,11 +353,13 @@ def _check_boundary() -> None:
 
 
 def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = None,
+                    change: Callable[[Gradebook], None] | None = None,
                     now: datetime | None = None) -> BatchSummary:
-    """Write grade-all's outputs in `out` again from its gradebook, without grading: after
-    an override, or with `release` (how it was released) to show students the expected
-    values and solutions from now on. Rows and reports cover every student the gradebook
-    knows, in id order."""
+    """Write grade-all's outputs in `out` again from its gradebook, without grading: with
+    `change` (say, recording an override: it gets the open gradebook first), or with
+    `release` (how it was released) to show students the expected values and solutions
+    from now on. Rows and reports cover every student the gradebook knows, in id order.
+    Like grade-all, it holds `out`'s lock throughout: a batch writing there refuses it."""
     out = Path(out)
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
                            grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
@@ -367,6 +369,8 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
     # like grade-all: one writer at a time, and what it writes is the user's alone
     with private_files(), exclusive_lock(out / LOCK_FILE, f"grades into {out}"):
         with Gradebook(summary.gradebook) as book:
+            if change is not None:
+                change(book)
             if release is not None and not assignment.practice:
                 book.release(assignment.name, release)
             recorded = book.released(assignment.name) is not None

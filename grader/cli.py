@@ -474,7 +474,7 @@ def override(student: str, exercise_id: str, part_id: str, score: float | None, 
         grader override ada mle/bernoulli mle 2 --reason typo --assignment hw1.yaml --out grades
     """
     from .assignment import load_assignment
-    from .batch import GRADEBOOK_FILE, refresh_outputs
+    from .batch import refresh_outputs
     from .gradebook import Gradebook
 
     if clear == (score is not None):
@@ -490,11 +490,12 @@ def override(student: str, exercise_id: str, part_id: str, score: float | None, 
     top = part.points * assignment.scale(exercise_id)
     if score is not None and not 0 <= score <= top:
         raise GraderError(f"a score for {exercise_id} → {part_id} is between 0 and {top:g}")
-    with Gradebook(out / GRADEBOOK_FILE) as book:
+    def record(book: Gradebook) -> None:
         if not book.attempts(student, assignment.name):
             raise GraderError(f"{student} has no graded attempt of {assignment.name} in {out}")
         book.override(student, assignment.name, exercise_id, part_id, score, reason)
-    refresh_outputs(assignment, out)
+
+    refresh_outputs(assignment, out, change=record)
     what = "withdrawn" if score is None else f"set to {points(score)} / {points(top)}"
     click.echo(f"{student}: {exercise_id} → {part_id} {what} ({reason})")
 

@@ -190,3 +190,25 @@ def test_a_version_1_gradebook_is_migrated_in_place(tmp_path: Path) -> None:
         assert book.overrides("hw1")[0].reason == "checked by hand"
     history = run("history", "ada", "--out", str(tmp_path)).output
     assert "graded before reasons were recorded" in history
+
+
+def test_override_and_release_wait_for_no_batch_they_would_race(course: Path) -> None:
+    """An override or a release while grade-all writes the same folder is refused, like a
+    second grade-all, instead of interleaving its reports with the batch's."""
+    from grader.batch import LOCK_FILE
+    from grader.files import exclusive_lock
+
+    assert grade_all(course).exit_code == 0
+    with exclusive_lock(course / "grades" / LOCK_FILE, "a batch"):
+        for args in (["override", "bob", "bayes/tiny", "half", "1", "--reason", "x"],
+                     ["release"]):
+            if args == ["release"]:
+                args = ["release", str(course / "hw.yaml")]
+                extra = ["--out", str(course / "grades")]
+            else:
+                extra = ["--assignment", str(course / "hw.yaml"), "--out",
+                         str(course / "grades")]
+            result = CliRunner().invoke(cli, [*args, *extra])
+            assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
+    with Gradebook(course / "grades" / "gradebook.sqlite") as book:
+        assert book.released("hw1") is None and book.overrides("hw1") == []
