@@ -68,6 +68,10 @@ def write_student(assignment: Assignment, student: Student, folder: Path) -> Non
         copy_bank(assignment, folder / PRACTICE_BANK)
         bank = PRACTICE_BANK
     meta = metadata(assignment, student.id, bank=bank)
+    for view, described in zip(exercises, meta["exercises"], strict=True):
+        for part, entry in zip(view["parts"], described["parts"], strict=True):
+            part["examples"] = [{"call": call_text(part["function"], e["args"]),
+                                 "shown": e["shown"]} for e in entry.get("examples", [])]
     write_atomic(folder / "assignment.html", render.page(
         "assignment.html.j2", title=assignment.title, assignment=assignment.name,
         student=student.id, exercises=exercises))

@@ -80,6 +80,10 @@ def test_metadata_describes_the_parts_without_the_salt(tmp_path: Path) -> None:
     code = next(p for p in bernoulli["parts"] if p["kind"] == "function")
     assert code["examples"] == [{"args": {"data": [1, 0, 0, 1, 0]}, "output": 0.4,
                                  "shown": "0.4"}]
+    # and the student reads them, with their outputs, in both views of the assignment
+    for name in ("assignment.html", "README.md"):
+        text = (out / "bob" / name).read_text()
+        assert "bernoulli_mle(data=[1, 0, 0, 1, 0])" in text and "returns" in text, name
 
 
 def test_students_get_different_variants_and_regeneration_is_identical(tmp_path: Path) -> None:
