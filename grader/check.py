@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from . import yamlfile
+from . import handin, yamlfile
 from .assignment import Assignment, Item
 from .bank import Bank
 from .errors import AssignmentError, BankError, ExpressionError
@@ -169,8 +169,10 @@ def _did_you_mean(name: str, options: list[str]) -> str:
 def _unknown_keys(path: Path, exercises: list[dict[str, Any]]) -> list[str]:
     """answers.yaml keys that name no exercise or no text part of one."""
     try:
-        data = yamlfile.load(path, AssignmentError, text_only=True).data
-    except AssignmentError:
+        raw = handin.read_file(path.parent, path.name, handin.CAPS[ANSWERS_FILE])
+        data = yamlfile.load(path, AssignmentError, text_only=True,
+                             source=raw.decode("utf-8", errors="replace")).data
+    except (handin.HandinError, AssignmentError):
         return []           # read_answers reports the file as unreadable
     if not isinstance(data, dict):
         return []
@@ -224,14 +226,14 @@ def _read_text_answer(part: dict[str, Any], text: str) -> PartCheck:
             return replace(base, status="read", understood=readback(formula))
     except ExpressionError as exc:
         what = "number" if kind == "numeric" else "formula"
-        return replace(base, status="unreadable", message=f"Could not read this {what}: "
-                         f"{exc.pretty()}")
+        return replace(base, status="unreadable",
+                       message=f"Could not read this {what}: {exc.pretty()}")
     options = [str(o) for o in part.get("options", [])]
     chosen = read_choice(text, options)
     if chosen is None:
         listed = ", ".join(f"{i}. {o}" for i, o in enumerate(options, start=1))
-        return replace(base, status="unreadable", message=f"'{text[:60]}' is not one of the "
-                         f"options: {listed}.")
+        return replace(base, status="unreadable",
+                       message=f"'{text[:60]}' is not one of the options: {listed}.")
     return replace(base, status="read",
                    understood=f"option {options.index(chosen) + 1}: {chosen}")
 
@@ -278,16 +280,16 @@ def _check_function(part: dict[str, Any], tree: ast.Module | None, syntax: str |
     function = _defined(tree, name)
     if function is None:
         return replace(base, status="unanswered",
-                         message=f"{SOLUTION_FILE} does not define {name}().")
+                       message=f"{SOLUTION_FILE} does not define {name}().")
     if _is_stub(function):
         return replace(base, status="unanswered", message="Not implemented yet.")
     examples = part.get("examples") or []
     if not examples:
-        return replace(base, status="defined", message=f"{name}() is defined; this part has no "
-                         "public examples to run.")
+        return replace(base, status="defined",
+                       message=f"{name}() is defined; this part has no public examples to run.")
     if sandbox is not None and sandbox.import_error is not None:
-        return replace(base, status="error", message=f"{SOLUTION_FILE} could not be imported: "
-                         f"{sandbox.import_error.message}")
+        return replace(base, status="error", message=f"{SOLUTION_FILE} could not be "
+                       f"imported: {sandbox.import_error.message}")
     tol = Tolerance(float(part["tolerance"]["rel"]), float(part["tolerance"]["abs"]))
     cases = [call_args(e["args"]) for e in examples]
     results = sandbox.call_many(name, cases, timeout=2.0) if sandbox is not None else []
@@ -307,8 +309,8 @@ def _check_function(part: dict[str, Any], tree: ast.Module | None, syntax: str |
                                mismatch is None, "" if mismatch is None else mismatch.reason))
     passed = sum(r.passed for r in runs)
     status: CheckStatus = "examples-pass" if passed == len(runs) else "examples-fail"
-    return replace(base, status=status, message=f"{passed} of {len(runs)} public examples pass.",
-                     examples=tuple(runs))
+    return replace(base, status=status, examples=tuple(runs),
+                   message=f"{passed} of {len(runs)} public examples pass.")
 
 
 def check_graded(folder: Folder) -> CheckReport:
@@ -332,8 +334,8 @@ def check_graded(folder: Folder) -> CheckReport:
             tree = ast.parse(solution.read_text(encoding="utf-8"), filename=SOLUTION_FILE)
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             line = getattr(exc, "lineno", None)
-            syntax = f"{SOLUTION_FILE} is not valid Python" + (f" (line {line})" if line
-                                                               else "") + f": {exc}"
+            where = f" (line {line})" if line else ""
+            syntax = f"{SOLUTION_FILE} is not valid Python{where}: {exc}"
         if tree is not None and any(p.get("examples") for p in functions):
             from .sandbox import Limits, Sandbox
 

@@ -1,8 +1,13 @@
 """The gradebook: every graded attempt, kept in one SQLite file, never overwritten.
 
 A regrade adds an attempt; nothing updates or deletes one (triggers refuse it). Each
-attempt is written in one transaction, so a batch killed mid-write loses only the
-attempt it was writing. The schema version lives in `PRAGMA user_version`.
+attempt records why it was graded and when its hand-in was made (`Provenance`). An
+instructor's override of a part's score is a record of its own, append-only too, applied
+to the newest attempt when results are read (`latest`), so it outlives regrades. A
+release of expected values to students is recorded once and never taken back. Each
+write is one transaction, so a batch killed mid-write loses only the attempt it was
+writing. The schema version lives in `PRAGMA user_version`; an older file is migrated
+in place when opened.
 
     with Gradebook(Path("out/gradebook.sqlite")) as book:
         book.add_student(Student("ada", "Ada Lovelace", "ada@example.edu"))
