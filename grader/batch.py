@@ -28,7 +28,7 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib.util import find_spec
 from multiprocessing.connection import Connection, wait
@@ -472,8 +472,10 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
                     if not worker.tasks:
                         worker.since = time.monotonic()
                     worker.tasks.append(task)
+                    handed = handed_text(task.provenance.handed_in_at,
+                                         task.provenance.late)
                     worker.conn.send((task.student, task.folder, str(reports_dir),
-                                      is_released))
+                                      is_released, handed))
             busy = [w for w in pool if w.tasks]
             wait_for = None
             if timeout is not None:
@@ -577,7 +579,7 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             return
         if task is None:
             return
-        student, folder, reports_dir, is_released = task
+        student, folder, reports_dir, is_released, handed = task
         try:
             result = grade(Path(folder), assignment, student, isolation=isolation)
             reply = ("ok", result_json(result))
@@ -588,9 +590,8 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             # instead of in the one parent. A failure is left for the parent to retry and
             # report (it writes whatever report is missing at the end).
             with contextlib.suppress(Exception):
-                _write_student_reports(student_view(result, assignment,
-                                                    is_released=is_released),
-                                       Path(reports_dir))
+                shown = student_view(result, assignment, is_released=is_released)
+                _write_student_reports(_with_handed_in(shown, handed), Path(reports_dir))
         try:
             conn.send(reply)
         except OSError:
@@ -646,8 +647,12 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
     marker = summary.students_dir / RELEASED_MARKER
     stale = marker.is_file() != is_released
     overridden = overridden or set()
+    attempts = attempts or {}
     for full in results:
-        result = student_view(full, assignment, is_released=is_released)
+        attempt = attempts.get(full.student)
+        result = _with_handed_in(
+            student_view(full, assignment, is_released=is_released),
+            handed_text(attempt.handed_in_at, attempt.late) if attempt is not None else None)
         if not STUDENT_ID.match(result.student):
             continue          # cannot name a file; it is still in the gradebook and CSV
         base = summary.students_dir / result.student
@@ -688,14 +693,26 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
             summary.class_report = path
 
 
+def handed_text(handed_in_at: str | None, late: bool | None) -> str | None:
+    """"2026-03-02 09:30 UTC, late" for reports, or None when not known."""
+    if handed_in_at is None:
+        return None
+    when = datetime.fromisoformat(handed_in_at).strftime("%Y-%m-%d %H:%M UTC")
+    return when + (", late" if late else "")
+
+
+def _with_handed_in(result: Result, text: str | None) -> Result:
+    return result if text is None else replace(result, extra={**result.extra,
+                                                              "handed_in": text})
+
+
 def _handed_in(attempts: dict[str, Attempt]) -> dict[str, str]:
-    """Student id → "2026-03-02 09:30 UTC, late" for the class report."""
+    """Student id → when they handed in (and whether late), for the class report."""
     shown = {}
     for sid, attempt in attempts.items():
-        if attempt.handed_in_at is None:
-            continue
-        when = datetime.fromisoformat(attempt.handed_in_at).strftime("%Y-%m-%d %H:%M UTC")
-        shown[sid] = when + (", late" if attempt.late else "")
+        text = handed_text(attempt.handed_in_at, attempt.late)
+        if text is not None:
+            shown[sid] = text
     return shown
 
 

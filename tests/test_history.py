@@ -115,6 +115,8 @@ def test_a_late_hand_in_is_flagged_in_the_csv_the_history_and_the_gradebook(
     assert "late" in run("history", "bob", "--out", str(course / "grades")).output
     report = (course / "grades" / "class-report.html").read_text()
     assert "2026-03-02 09:30 UTC, late" in report and "2026-03-01 11:00 UTC<" in report
+    bob = (course / "grades" / "students" / "bob.html").read_text()
+    assert "Handed in 2026-03-02 09:30 UTC, late" in bob
     # a late hand-in replacing an on-time one is a new attempt, flagged, the old one kept
     os.utime(course / "subs" / "alice" / "answers.yaml", (AFTER, AFTER))
     (course / "subs" / "alice" / "answers.yaml").write_text("bayes/tiny:\n  half: '0'\n")
