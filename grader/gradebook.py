@@ -315,12 +315,18 @@ class Gradebook:
         self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self.schema_version
         if version > SCHEMA_VERSION:
             raise GradebookError(f"{self.path}: written by a newer grader (schema {version}, "
                                  f"this one knows up to {SCHEMA_VERSION}); upgrade the grader")
         for target in range(version + 1, SCHEMA_VERSION + 1):
+            # Each step is one transaction (SQLite's DDL is transactional): a failure or
+            # a crash leaves the file as it was. The version is read again under the
+            # write lock: another process (a `grader history` beside a batch) may have
+            # made this step while this one waited for the lock.
             with self._transaction() as db:
+                if db.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue
                 for statement in _statements(_MIGRATIONS[target]):
                     db.execute(statement)
                 # PRAGMA takes no parameters; `target` is an int from this module.

@@ -214,3 +214,42 @@ def test_override_and_release_wait_for_no_batch_they_would_race(course: Path) ->
             assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     with Gradebook(course / "grades" / "gradebook.sqlite") as book:
         assert book.released("hw1") is None and book.overrides("hw1") == []
+
+
+def test_a_migration_that_fails_leaves_the_old_gradebook_as_it_was(tmp_path: Path) -> None:
+    from grader import gradebook
+    from grader.errors import GradebookError
+
+    path = tmp_path / "gradebook.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(gradebook._SCHEMA_V1):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("CREATE TABLE releases (x)")     # in the way of version 2's table
+    db.close()
+    with pytest.raises(GradebookError, match="not a usable gradebook"):
+        Gradebook(path)
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    columns = [row[1] for row in db.execute("PRAGMA table_info(attempts)")]
+    assert "reason" not in columns                            # the ALTERs were rolled back
+    db.close()
+
+
+def test_a_second_opener_finds_the_migration_done(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes open a version 1 gradebook at once: both read version 1, one
+    migrates, the other waits for the write lock and must not run the same step again."""
+    from grader import gradebook
+
+    path = tmp_path / "gradebook.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    for statement in _statements(gradebook._SCHEMA_V1):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 1")
+    db.close()
+    Gradebook(path).close()                                   # the first one migrates
+    # the second read version 1 before the first committed
+    monkeypatch.setattr(Gradebook, "schema_version", property(lambda self: 1))
+    with Gradebook(path) as book:
+        assert book._db.execute("PRAGMA user_version").fetchone()[0] == 2
