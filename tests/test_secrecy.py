@@ -275,3 +275,22 @@ def test_function_feedback_shows_no_expected_value(
     variant = assignment.variant("alice", "bayes/medical-test")
     posterior = views.expected_text(variant, variant.spec.part("posterior"))
     assert posterior not in text
+
+
+def test_no_exercise_of_the_bank_hands_out_its_own_answers(tmp_path: Path) -> None:
+    """Prompts are Jinja over every value, derived ones included: a prompt that prints an
+    answer would hand it out. Every exercise of the bank, for a few students."""
+    from grader.bank import Bank
+
+    ids = Bank().ids
+    path = tmp_path / "hw.yaml"
+    path.write_text(f"name: all\nsalt: {SALT}\nexercises:\n"
+                    + "".join(f"  - {i}\n" for i in ids))
+    (tmp_path / "roster.csv").write_text("id\nada\nbob\ncy\n")
+    invoke("generate", str(path), "--roster", str(tmp_path / "roster.csv"), "--out",
+           str(tmp_path / "out"))
+    assignment = load_assignment(path)
+    for student in ("ada", "bob", "cy"):
+        needles = secrets(assignment, student)
+        text = "".join(t for _, t in files_under(tmp_path / "out" / student))
+        assert leaks(text, needles) == [], student
