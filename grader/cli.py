@@ -219,6 +219,12 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
         folders = run(assignment, students, out, progress=lambda _: bar.update(1))
     click.echo(f"Wrote {len(folders)} student folders to {out}/ and the answer key to "
                f"{out / 'answer-key.html'}")
+    from .handout import record_path
+
+    record = record_path(assignment)
+    if record is not None:
+        click.echo(f"Recorded each student's variant in {record}: grading refuses a spec "
+                   "change that would alter them")
 
 
 def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | None) -> None:
