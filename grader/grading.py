@@ -216,17 +216,19 @@ def _grade_exercise(assignment: Assignment, variant: Variant, answers: Answers,
                                             [p.id for p in variant.spec.parts],
                                             list(assignment.exercise_ids))
                 outcome = replace(outcome, feedback=outcome.feedback + hint)
-        parts.append(_part_result(assignment, variant, part, outcome, given, scale))
+        parts.append(_part_result(variant, part, outcome, given, scale))
+    # Always computed: the gradebook and instructor reports keep them; what a student
+    # is shown goes through secrecy.student_view.
     solution = None
-    if assignment.show_solution and variant.spec.solution:
+    if variant.spec.solution:
         solution = views.text(variant, variant.spec.solution, "solution")
     return ExerciseResult(variant.id, tuple(parts), variant.spec.title, solution)
 
 
-def _part_result(assignment: Assignment, variant: Variant, part: Part, outcome: Outcome,
-                 given: str | None, scale: float) -> PartResult:
+def _part_result(variant: Variant, part: Part, outcome: Outcome, given: str | None,
+                 scale: float) -> PartResult:
     max_score = part.points * scale
-    expected = views.expected_text(variant, part) if assignment.show_expected else None
+    expected = views.expected_text(variant, part)
     return PartResult(
         id=part.id, kind=part.kind, score=max_score * outcome.credit, max_score=max_score,
         status=outcome.status, note=outcome.note, feedback=outcome.feedback,

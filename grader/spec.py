@@ -98,6 +98,9 @@ class Part:
     coefficient_figures: int | None = None
     checks: tuple[tuple[str, float], ...] = ()   # function: (check name, weight), in order
     mutants: tuple[Mutant, ...] = ()             # function: wrong code a check must catch
+    # function parts: public example inputs (keyword arguments; lists are NumPy arrays),
+    # shown to students with the reference's outputs and run by `grader check`
+    examples: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,4 +307,5 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         checks=tuple((str(k), float(v)) for k, v in (raw.get("checks") or {}).items()),
         mutants=tuple(Mutant(m) if isinstance(m, str) else Mutant(m["function"], m.get("check"))
                       for m in raw.get("mutants") or ()),
+        examples=tuple(dict(e) for e in raw.get("examples") or ()),
     )

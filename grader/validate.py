@@ -99,6 +99,10 @@ def _check_references(bank: Bank, spec: Spec) -> None:
             if not callable(getattr(module, name, None)):
                 raise GraderError(f"{path}: defines no function '{name}' "
                                   f"(needed by part '{part.id}')")
+        # public examples: the reference must run on each, and its output be writable
+        from .examples import public_examples
+
+        public_examples(bank, spec, part)
 
 
 def variant_texts(variant: Variant) -> list[str]:

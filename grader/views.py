@@ -121,6 +121,11 @@ def exercise(variant: Variant, *, points_scale: float = 1.0, key: bool = False) 
     return view
 
 
+def show_value(value: object) -> str:
+    """A parameter's value as prompts show it."""
+    return _show(value)
+
+
 def _show(value: object) -> str:
     if isinstance(value, float):
         return str(render.template_env().filters["num"](value))
