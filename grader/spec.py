@@ -15,8 +15,6 @@ from .errors import ExpressionError, SpecError
 
 Kind = Literal["numeric", "symbolic", "choice", "function"]
 KINDS: tuple[Kind, ...] = ("numeric", "symbolic", "choice", "function")
-TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
-          "sampling", "models")
 
 DEFAULT_TOLERANCE = {"numeric": (1e-2, 1e-8), "function": (1e-6, 1e-9)}
 
