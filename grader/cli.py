@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import DISTRIBUTION, __version__
 from .errors import GraderError
 from .reports import FORMATS
 from .reports.text import points
@@ -371,31 +371,38 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
               help="Ship the reference solutions in the template, or fetch them in CI from a "
                    "private repository with a secret.")
 @click.option("--prefix", help="Classroom's repository prefix (default: the assignment name).")
-@click.option("--pip-source", help="How the workflow installs grader (a pip requirement).")
-@click.option("--bank-repository", help="With --solutions private: OWNER/REPO of the bank.")
+@click.option("--pip-source", metavar="SOURCE",
+              help=f"Where the workflow installs the grader from: a wheel or source archive "
+                   f"of {DISTRIBUTION} (copied into the template), or what pip installs "
+                   f"(a version such as {DISTRIBUTION}=={__version__}, a git+https:// URL). "
+                   f"Checked now. Default: {DISTRIBUTION}=={__version__} from the index.")
+@click.option("--bank-repository", metavar="OWNER/REPO",
+              help="With --solutions private: the private repository of the bank.")
 def classroom(assignment_file: Path, out: Path, solutions: str, prefix: str | None,
               pip_source: str | None, bank_repository: str | None) -> None:
     """Make a GitHub Classroom template repository with its grading workflow.
 
     The workflow grades every push, reports points through Classroom's grading reporter,
-    and uploads the HTML report as an artifact. Edit GRADER_PIP in
-    .github/workflows/classroom.yml, push OUT as a template repository, and use it in a
-    Classroom assignment.
+    and uploads the HTML report as an artifact. Push OUT as a template repository and use
+    it in a Classroom assignment.
 
     Example:
 
-        grader classroom hw1.yaml --out hw1-template --solutions private
+        grader classroom hw1.yaml --out hw1 --pip-source dist/probgrader-0.1.0-py3-none-any.whl
     """
     from .assignment import load_assignment
-    from .classroom import DEFAULT_BANK_REPOSITORY, DEFAULT_PIP_SOURCE, make_classroom
+    from .classroom import choose_source, make_classroom
 
     assignment = load_assignment(assignment_file)
+    if solutions == "private" and bank_repository is None:
+        raise click.UsageError("--solutions private needs --bank-repository OWNER/REPO")
+    source = choose_source(pip_source)
     repo = make_classroom(assignment, out, solutions=solutions,  # type: ignore[arg-type]
-                          prefix=prefix, pip_source=pip_source or DEFAULT_PIP_SOURCE,
-                          bank_repository=bank_repository or DEFAULT_BANK_REPOSITORY)
+                          prefix=prefix, source=source, bank_repository=bank_repository)
     click.echo(f"Template repository written to {repo}/")
-    click.echo("  next: edit GRADER_PIP in .github/workflows/classroom.yml, push the folder "
-               "as a template repository, and pick it in a Classroom assignment")
+    click.echo(f"  installs      {source.requirement}")
+    click.echo("  next: push the folder as a template repository and pick it in a Classroom "
+               "assignment")
 
 
 @cli.command()

@@ -92,15 +92,26 @@ def test_grade_all_and_resume_through_the_cli(tmp_path: Path) -> None:
     assert "Graded 0, unchanged 5, failed 0" in again.output
 
 
-def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
+def test_classroom_command_writes_a_template(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
+
+    from grader import __version__, classroom
 
     from .conftest import ROOT
 
+    asked: list[str] = []
+
+    def index(requirement: str) -> list[str]:     # the package index, as pip answers
+        asked.append(requirement)
+        return [f"probgrader-{__version__}-py3-none-any.whl"]
+
+    monkeypatch.setattr(classroom, "_pip_download", index)
     demo = str(ROOT / "grader" / "demo" / "assignment.yaml")
     result = CliRunner().invoke(cli, ["classroom", demo, "--out", str(tmp_path / "t")],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert asked == [f"probgrader=={__version__}"]        # checked at `grader classroom` time
     workflow = yaml.safe_load((tmp_path / "t" / ".github" / "workflows" / "classroom.yml")
                               .read_text())
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
@@ -108,3 +119,17 @@ def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
     assert reporter["with"]["runners"] == "grade"
     assert "steps.grade.outputs.result" in reporter["env"]["GRADE_RESULTS"]
     assert (tmp_path / "t" / "README.md").is_file()
+
+
+def test_python_dash_m_grader_is_the_command() -> None:
+    import subprocess
+    import sys
+
+    from grader import __version__
+
+    from .conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-m", "grader", "--version"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"grader, version {__version__}"
