@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamlfile
-from .bank import Bank
+from .bank import BUNDLED, Bank
 from .errors import AssignmentError, BankError, RosterError
 from .files import read_text
 from .spec import Spec
@@ -35,7 +35,7 @@ class Assignment:
     path: Path | None = None
     show_expected: bool = True
     show_solution: bool = True
-    bank_ref: str | None = None          # the `bank` key as written, if any
+    bank_ref: tuple[str, ...] | None = None    # the `bank` key's entries as written, if any
     _cache: dict[tuple[str, str], Variant] = field(default_factory=dict, repr=False)
 
     @property
@@ -75,16 +75,12 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
         raise AssignmentError("an assignment must be a mapping of keys", file=path)
     yamlfile.check_schema(doc, "assignment", AssignmentError)
     data = doc.data
-    bank_ref = data.get("bank")
+    bank_ref = bank_entries(data.get("bank"))
     if bank is None:
-        if bank_ref is not None:
-            root = (path.parent / bank_ref).resolve()
-            try:
-                bank = Bank(root)
-            except BankError as exc:
-                raise doc.error(AssignmentError, f"{exc.detail}: {root}", ["bank"]) from None
-        else:
-            bank = Bank()
+        try:
+            bank = open_banks(bank_ref, path.parent)
+        except BankError as exc:
+            raise doc.error(AssignmentError, f"{exc.detail}: {exc.file}", ["bank"]) from None
     items = []
     seen: set[str] = set()
     for i, raw in enumerate(data["exercises"]):
@@ -98,8 +94,12 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
         if item.id not in bank.ids:
             from .bank import _closest
 
-            raise doc.error(AssignmentError, f"no exercise '{item.id}' in the bank "
-                            f"{bank.root}{_closest(item.id, bank.ids)}", where)
+            raise doc.error(AssignmentError, f"no exercise '{item.id}' in "
+                            f"{bank.describe()}{_closest(item.id, bank.ids)}", where)
+        try:
+            bank.owner(item.id)
+        except BankError as exc:
+            raise doc.error(AssignmentError, exc.detail, where) from None
         items.append(item)
     assignment = Assignment(
         name=str(data["name"]), title=str(data.get("title") or data["name"]),
@@ -110,6 +110,25 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
     for item in items:
         assignment.spec(item.id)       # a broken spec is reported now, not mid-batch
     return assignment
+
+
+def bank_entries(value: object) -> tuple[str, ...] | None:
+    """The `bank` key's entries: one folder, or a list of folders and `bundled`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    raise BankError(f"bank must be a folder or a list of them, not {value!r}")
+
+
+def open_banks(entries: tuple[str, ...] | None, base: Path) -> Bank:
+    """The bank an assignment draws from: each entry a folder relative to `base`, or
+    `bundled` for the package's own; none at all means the bundled bank alone."""
+    if not entries:
+        return Bank()
+    return Bank.combine([None if e == BUNDLED else (base / e) for e in entries])
 
 
 @dataclass(frozen=True)
@@ -194,21 +213,24 @@ def assignment_from_metadata(folder: Path) -> tuple[Assignment, str]:
     try:
         student = str(data["student"])
         meta = data["assignment"]
-        # A relative bank is relative to the folder, wherever `grader check` runs from.
-        bank = Bank((folder / meta["bank"]).resolve()) if meta.get("bank") else Bank()
+        # A bank other than the bundled one is a folder relative to this one (never a
+        # path of the instructor's machine), wherever `grader check` runs from.
+        entries = bank_entries(meta.get("bank"))
+        bank = open_banks(entries, folder)
         items = tuple(Item(e) if isinstance(e, str) else Item(e["id"], e.get("points"))
                       for e in meta["exercises"])
         assignment = Assignment(
             name=str(meta["name"]), title=str(meta.get("title") or meta["name"]),
             salt=str(meta["salt"]), items=items, bank=bank, path=path,
             show_expected=bool(meta.get("show_expected", True)),
-            show_solution=bool(meta.get("show_solution", True)), bank_ref=meta.get("bank"))
+            show_solution=bool(meta.get("show_solution", True)), bank_ref=entries)
     except (KeyError, TypeError) as exc:
         raise AssignmentError(f"damaged file (missing {exc}); ask for a fresh copy",
                               file=path) from None
     except BankError as exc:
-        raise AssignmentError(f"the exercise bank of this assignment is not here ({exc})",
-                              file=path) from None
+        raise AssignmentError("this assignment's exercises come from your instructor's own "
+                              "bank, which is not in this folder; ask your instructor how "
+                              f"to check your work ({exc})", file=path) from None
     for item in items:
         if item.id not in bank.ids:
             raise AssignmentError(f"exercise '{item.id}' is not in the installed bank; "

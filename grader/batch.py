@@ -247,11 +247,11 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
               reports_dir: Path) -> None:
     method = _start_method()
     context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
-    recipe: Assignment | tuple[str, str] = assignment
+    recipe: Assignment | tuple[str, tuple[str, ...]] = assignment
     if method != "fork":
         if assignment.path is None:
             raise GraderError("parallel grading needs an assignment loaded from a file")
-        recipe = (str(assignment.path), str(assignment.bank.root))
+        recipe = (str(assignment.path), tuple(str(r) for r in assignment.bank.roots))
     if method == "fork":
         _warm_up()
     pending = deque(tasks)
@@ -349,7 +349,7 @@ def _stop(worker: _Worker, gently: bool = False) -> None:
 
 
 def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
-                 recipe: Assignment | tuple[str, str]) -> None:
+                 recipe: Assignment | tuple[str, tuple[str, ...]]) -> None:
     """A worker: grade (student, folder) pairs until told to stop; reply with plain JSON."""
     # Ctrl-C is the parent's to handle (it stops the workers); SIGTERM unwinds, so the
     # sandbox of the student being graded is closed and its temporary folder removed.
@@ -359,8 +359,8 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
     if isinstance(recipe, Assignment):
         assignment = recipe
     else:
-        path, bank_root = recipe
-        assignment = load_assignment(path, bank=Bank(bank_root))
+        path, bank_roots = recipe
+        assignment = load_assignment(path, bank=Bank.combine(bank_roots))
     if any(p.kind == "function" for i in assignment.exercise_ids
            for p in assignment.spec(i).parts):
         from .sandbox import start_zygote

@@ -28,6 +28,7 @@ import yaml
 
 from . import DISTRIBUTION, __version__
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
+from .bank import bundled_root
 from .errors import ClassroomError
 from .files import write_atomic
 from .generate import META_FILE, metadata, write_student
@@ -208,11 +209,12 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
     if source.file is not None:
         dist.mkdir(parents=True)
         shutil.copyfile(source.file, dist / source.file.name)
-    write_atomic(out / ASSIGNMENT_FILE, assignment_yaml(assignment))
+    write_atomic(out / ASSIGNMENT_FILE, assignment_yaml(assignment, private=private))
     write_atomic(out / CONFIG_FILE, yaml.safe_dump(
         {"prefix": prefix, "placeholder": PLACEHOLDER, "solutions": solutions},
         sort_keys=False))
-    for name, text in _render(assignment, PLACEHOLDER).items():
+    banks = template_banks(assignment, private=private)
+    for name, text in _render(assignment, PLACEHOLDER, banks).items():
         write_atomic(out / name, text)
 
     context = {"title": assignment.title, "prefix": prefix, "pip_source": source.requirement,
@@ -228,10 +230,24 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
     return out
 
 
-def assignment_yaml(assignment: Assignment) -> str:
+def template_banks(assignment: Assignment, *, private: bool) -> list[str]:
+    """The template assignment's `bank` entries (relative to .grader/): `bank` for the
+    folder .grader/bank, and `bundled`. The template's own bank holds a copy of every
+    exercise; a private one holds the instructor's, and the bundled bank of the installed
+    grader supplies the rest."""
+    if not private:
+        return ["bank"]
+    bundled = bundled_root()
+    owners = {assignment.bank.owner(i) for i in assignment.exercise_ids}
+    return (["bank"] if owners - {bundled} else []) + (["bundled"] if bundled in owners else [])
+
+
+def assignment_yaml(assignment: Assignment, *, private: bool = False) -> str:
     """The assignment file as the template carries it: its bank is `.grader/bank`."""
+    banks = template_banks(assignment, private=private)
     data: dict[str, object] = {"name": assignment.name, "title": assignment.title,
-                               "salt": assignment.salt, "bank": "bank"}
+                               "salt": assignment.salt,
+                               "bank": banks[0] if len(banks) == 1 else banks}
     if not assignment.show_expected:
         data["show_expected"] = False
     if not assignment.show_solution:
@@ -254,7 +270,7 @@ def _copy_bank(assignment: Assignment, bank: Path) -> None:
             shutil.copyfile(source, target)
 
 
-def _render(assignment: Assignment, student: str) -> dict[str, str]:
+def _render(assignment: Assignment, student: str, banks: list[str]) -> dict[str, str]:
     """File name → text of `student`'s variant files and answer stubs, as generate writes
     them, with the variant's Markdown as ASSIGNMENT.md (README.md is the workflow's)."""
     with tempfile.TemporaryDirectory(prefix="grader-classroom-") as tmp:
@@ -265,7 +281,8 @@ def _render(assignment: Assignment, student: str) -> dict[str, str]:
         files["ASSIGNMENT.md"] = (folder / "README.md").read_text(encoding="utf-8")
     meta = metadata(assignment, student)
     # relative, so that `grader check` works in any clone (run from its top folder)
-    meta["assignment"]["bank"] = BANK_DIR
+    entries = [BANK_DIR if e == "bank" else e for e in banks]
+    meta["assignment"]["bank"] = entries[0] if len(entries) == 1 else entries
     files[META_FILE] = yaml.safe_dump(meta, sort_keys=False)
     return files
 
@@ -326,8 +343,9 @@ def personalize(repo: Path, student: str | None = None, *,
     if current == student and meta_path.is_file():
         return student
     assignment = load_assignment(repo / ASSIGNMENT_FILE)
-    untouched = _render(assignment, current)
-    fresh = _render(assignment, student)
+    banks = list(assignment.bank_ref or ["bank"])
+    untouched = _render(assignment, current, banks)
+    fresh = _render(assignment, student, banks)
     for name in STUB_FILES:
         path = repo / name
         if not path.exists() or path.read_text(encoding="utf-8") == untouched[name]:

@@ -55,19 +55,22 @@ def cli() -> None:
 
 
 bank_option = click.option(
-    "--bank", "bank_dir", type=click.Path(file_okay=False, path_type=Path),
-    help="A folder holding exercises/ and solutions/ (default: the bundled bank).")
+    "--bank", "bank_dir", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+    help="A folder holding exercises/ and solutions/ (default: the bundled bank). Repeat it "
+         "to search several; `--bank bundled` names the bundled one.")
 
 
-def _bank(bank_dir: Path | None) -> Bank:
-    from .bank import Bank
+def _bank(bank_dirs: tuple[Path, ...]) -> Bank:
+    from .bank import BUNDLED, Bank
 
-    return Bank(bank_dir)
+    if not bank_dirs:
+        return Bank()
+    return Bank.combine([None if str(d) == BUNDLED else d for d in bank_dirs])
 
 
 @cli.command("list")
 @bank_option
-def list_cmd(bank_dir: Path | None) -> None:
+def list_cmd(bank_dir: tuple[Path, ...]) -> None:
     """List the exercises of the bank: id, topic, part kinds and points.
 
     Listing reads each spec quickly; `grader validate` makes the full checks.
@@ -87,7 +90,7 @@ def list_cmd(bank_dir: Path | None) -> None:
             continue
         rows.append((spec.id, spec.topic, ",".join(spec.kinds), f"{spec.points:g}", spec.title))
     if not rows:
-        click.echo(f"The bank at {bank.root} has no exercises.")
+        click.echo(f"{bank.describe()} has no exercises.")
         return
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("id", "topic", "kinds", "points")
@@ -96,7 +99,7 @@ def list_cmd(bank_dir: Path | None) -> None:
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
                    + "  " + row[4])
-    click.echo(f"\n{len(rows)} exercises in {bank.root}")
+    click.echo(f"\n{len(rows)} exercises in {bank.describe()}")
     for problem in broken:
         click.secho(f"unreadable: {problem}", fg="red", err=True)
     if broken:
@@ -112,7 +115,7 @@ def list_cmd(bank_dir: Path | None) -> None:
 @click.option("--answers", is_flag=True, help="Also show the parameters, answers and solution.")
 @bank_option
 def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, answers: bool,
-            bank_dir: Path | None) -> None:
+            bank_dir: tuple[Path, ...]) -> None:
     """Show one variant of an exercise in the terminal.
 
     Example:
@@ -160,7 +163,7 @@ def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, 
 @click.option("--seeds", default=30, show_default=True, type=click.IntRange(1, 10000),
               help="How many variants to try per exercise.")
 @bank_option
-def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -> None:
+def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: tuple[Path, ...]) -> None:
     """Check exercises: every spec parses, every seed renders, references work.
 
     With no ID, checks the whole bank. Exits 1 if any exercise has a problem.

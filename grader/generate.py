@@ -17,6 +17,7 @@ import yaml
 
 from . import __version__, render, views
 from .assignment import Assignment, Student
+from .bank import BUNDLED, bundled_root
 from .files import write_atomic
 
 META_FILE = ".grader.yaml"
@@ -67,9 +68,7 @@ def write_student(assignment: Assignment, student: Student, folder: Path) -> Non
 
 def metadata(assignment: Assignment, student: str) -> dict[str, Any]:
     """What `grader check` needs: the student, the assignment's name, salt, exercises, bank."""
-    bank = None
-    if assignment.bank_ref is not None:
-        bank = str(assignment.bank.root)
+    bank = student_banks(assignment)
     return {
         "student": student,
         "assignment": {
@@ -82,6 +81,21 @@ def metadata(assignment: Assignment, student: str) -> dict[str, Any]:
         },
         "grader_version": __version__,
     }
+
+
+# Where a student's folder keeps a copy of an instructor's own bank, if the course hands
+# one out (the Classroom template does): relative, so it names no path of any machine.
+LOCAL_BANK = ".grader/bank"
+
+
+def student_banks(assignment: Assignment) -> list[str] | None:
+    """The `bank` entry of .grader.yaml: None for the bundled bank alone; otherwise
+    LOCAL_BANK for the exercises of other banks and `bundled` if some come from it."""
+    bundled = bundled_root()
+    owners = {assignment.bank.owner(i) for i in assignment.exercise_ids}
+    if owners <= {bundled}:
+        return None
+    return ([LOCAL_BANK] if owners - {bundled} else []) + ([BUNDLED] if bundled in owners else [])
 
 
 def _points(value: float) -> str:
