@@ -193,6 +193,49 @@ def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: tuple[Path, ..
                           + ", ".join(r.id for r in failed))
 
 
+@cli.command("new-exercise")
+@click.argument("exercise_id", metavar="TOPIC/NAME")
+@click.option("--bank", "bank_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The bank to write into (a folder holding exercises/ and solutions/).")
+@click.option("--title", help="The exercise's title (default: from its name).")
+def new_exercise(exercise_id: str, bank_dir: Path, title: str | None) -> None:
+    """Start a new exercise: a commented spec and its reference solution, ready to edit.
+
+    Writes BANK/exercises/TOPIC/NAME.yaml (one part of each kind, every key explained),
+    BANK/solutions/TOPIC/NAME.py, and BANK/exercise.schema.json, which the spec names so
+    that editors with the YAML language server complete and check its keys. The topic is
+    any folder name you choose. Both files pass `grader validate` as written.
+
+    Example:
+
+        grader new-exercise distances/kl-coins --bank my-bank
+    """
+    from .scaffold import new_exercise as run
+
+    for path in run(bank_dir, exercise_id, title):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: edit them, then `grader validate {exercise_id} --bank {bank_dir}`")
+
+
+@cli.command()
+@click.argument("kind", default="exercise", type=click.Choice(["exercise", "assignment"]))
+def schema(kind: str) -> None:
+    """Print the JSON Schema of exercise specs (or assignment files).
+
+    Save it beside your bank and name it in the first line of a spec, and editors with
+    the YAML language server complete and check the keys as you type:
+    `# yaml-language-server: $schema=../../exercise.schema.json`.
+
+    Example:
+
+        grader schema > my-bank/exercise.schema.json
+    """
+    from .scaffold import schema_text
+
+    click.echo(schema_text(kind), nl=False)
+
+
 @cli.command()
 @click.argument("assignment_file", metavar="ASSIGNMENT",
                 type=click.Path(dir_okay=False, path_type=Path))
