@@ -479,8 +479,9 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
 
 
 def _number(x: float) -> str:
-    text = f"{round(x, 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    from .reports.text import points
+
+    return points(x)
 
 
 def _cell(text: str) -> str:
@@ -503,7 +504,7 @@ def grades_csv(assignment: Assignment, people: Iterable[Student],
             continue
         by_id = {e.id: e.score for e in result.exercises}
         pct = 100 * result.score / result.max_score if result.max_score else 0.0
-        row += [_number(result.score), _number(result.max_score), _number(round(pct, 2))]
+        row += [_number(result.score), _number(result.max_score), _number(pct)]
         row += [_number(by_id[i]) if i in by_id else "" for i in exercise_ids]
         writer.writerow(row)
     return buffer.getvalue()

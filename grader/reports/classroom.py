@@ -16,10 +16,12 @@ the top-level status is "fail" or "error". So a workflow step runs
 gets `env: {GRADER_RESULTS: "${{ steps.grader.outputs.result }}"}` and
 `with: {runners: grader}`.
 
-Part scores are split into 1/1024ths of a point: the reporter adds them in JavaScript
-floating point, where binary fractions add exactly, so full marks show as 45/45 and not
-44.99999999999999/45. A part is "pass" only when correct; partial credit still counts
-through its score.
+Part scores are split into hundredths of a point that add up to the total every other
+report shows (the one rounding rule, `common.rounded`). The reporter adds them in
+JavaScript floating point, where 0.1 + 0.2 is 0.30000000000000004; so one share may be
+nudged by a few units in its last place until that sum is exactly the total, and the
+reporter prints "Points 3.17/45", not 3.1700000000000004/45. A part is "pass" only when
+correct; partial credit still counts through its score.
 """
 
 from __future__ import annotations
@@ -39,11 +41,10 @@ from .common import (
     first_line,
     percent,
     points,
+    rounded,
     split_scores,
+    summing_to,
 )
-
-# A power of two, so that sums of shares are exact in binary floating point.
-UNITS_PER_POINT = 1024
 
 
 def _message(part: PartResult) -> str:
@@ -53,10 +54,12 @@ def _message(part: PartResult) -> str:
 
 def classroom_result(result: Result) -> dict[str, Any]:
     """The runner result as a dict (before JSON and base64)."""
-    shares = iter(split_scores(result, UNITS_PER_POINT))
+    split = split_scores(result)
+    partial = [i for i, (_, p) in enumerate(result.parts()) if 0 < p.score < p.max_score]
+    scores = summing_to([s for s, _ in split], rounded(result.score), partial)
     tests = []
-    for exercise, part in result.parts():
-        score, max_score = next(shares)
+    for (exercise, part), score, (_, max_score) in zip(result.parts(), scores, split,
+                                                       strict=True):
         tests.append({
             "name": f"{exercise.id} · {part.id}",
             "status": "pass" if part.status == "correct" else "fail",
@@ -69,7 +72,7 @@ def classroom_result(result: Result) -> dict[str, Any]:
         })
     everything = all(p.status == "correct" for _, p in result.parts())
     return {"version": 1, "status": "pass" if everything else "fail",
-            "max_score": result.max_score, "tests": tests}
+            "max_score": rounded(result.max_score), "tests": tests}
 
 
 def render_classroom(result: Result) -> str:

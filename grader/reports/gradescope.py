@@ -13,9 +13,7 @@ import json
 from typing import Any
 
 from ..result import PartResult, Result
-from .common import STATUS_LABELS, detail_lines, percent, points, split_scores
-
-CENTS = 100
+from .common import CENTS, STATUS_LABELS, detail_lines, percent, points, rounded, split_scores
 
 
 def _output(part: PartResult) -> str:
@@ -58,7 +56,8 @@ def gradescope_results(result: Result, *, visibility: str = "visible",
         "visibility": visibility,
         "stdout_visibility": stdout_visibility,
         "extra_data": {"assignment": result.assignment, "student": result.student,
-                       "max_score": result.max_score, "grader_version": result.grader_version},
+                       "max_score": rounded(result.max_score),
+                       "grader_version": result.grader_version},
         "tests": tests,
     }
 
