@@ -34,10 +34,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Literal
 
-from . import __version__
+from . import __version__, lms
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import Bank
-from .errors import GraderError, SubmissionError
+from .errors import GraderError, RosterError, SubmissionError
 from .files import write_atomic
 from .gradebook import Gradebook, load_result, result_json, submission_hash
 from .grading import grade
@@ -75,6 +75,8 @@ class BatchSummary:
     out: Path = Path()
     gradebook: Path = Path()
     grades_csv: Path = Path()
+    canvas_csv: Path = Path()           # Canvas's gradebook import layout
+    moodle_csv: Path = Path()           # for Moodle's grade import
     students_dir: Path = Path()
     class_report: Path | None = None    # None when the class report format is not available
     html_reports: bool = False          # whether students/<id>.html were written
@@ -133,9 +135,12 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
         raise SubmissionError("no such folder of submissions", file=submissions_dir)
     if jobs is not None and jobs < 1:
         raise GraderError(f"jobs must be at least 1, not {jobs}")
+    if roster is not None:
+        _check_roster_matches(roster, _student_folders(submissions_dir, out), submissions_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
-                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+                           grades_csv=out / CSV_FILE, canvas_csv=out / lms.CANVAS_FILE,
+                           moodle_csv=out / lms.MOODLE_FILE, students_dir=out / STUDENTS_DIR)
     folders = _student_folders(submissions_dir, out)
     students: list[Student]
     if roster is None:
@@ -193,17 +198,34 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
         latest_results = book.latest(assignment.name)
         known = {s.id: s for s in book.students()}
     if roster is not None:
-        people = [known.get(s.id, s) for s in students]
+        # the roster's own rows keep the LMS columns (Canvas's ID, Section ...)
+        people = [s if s.columns else known.get(s.id, s) for s in students]
     else:
         ids = sorted(set(latest_results) | {s.id for s in students})
         people = [known.get(i, Student(i)) for i in ids]
-    _write_outputs(assignment, people, latest_results, summary)
+    _write_outputs(assignment, people, latest_results, summary,
+                   getattr(roster, "id_column", None))
     # In grading order, not arrival order, so that a summary does not depend on timing.
     order = {s.id: n for n, s in enumerate(students)}
     summary.graded.sort(key=order.__getitem__)
     summary.failed = dict(sorted(summary.failed.items(), key=lambda kv: order[kv[0]]))
     summary.elapsed = time.monotonic() - started
     return summary
+
+
+def _check_roster_matches(roster: list[Student], folders: dict[str, Path],
+                          submissions_dir: Path) -> None:
+    """A roster none of whose ids names a hand-in folder is the wrong roster, the wrong
+    id column or the wrong folder: grading it would give everyone 0 and say nothing."""
+    if not roster or any(s.id in folders for s in roster):
+        return
+    column = getattr(roster, "id_column", None)
+    where = f" (from column '{column}')" if column else ""
+    sample = ", ".join(sorted(folders)[:3]) + (" ..." if len(folders) > 3 else "")
+    found = f"its folders are named {sample}" if folders else "it has no folders"
+    raise RosterError(f"none of the {len(roster)} roster ids{where} names a folder in "
+                      f"{submissions_dir}: {found}; pick the id column with --id-column, "
+                      "or the right folder")
 
 
 def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:
@@ -429,7 +451,7 @@ def _write_student_reports(result: Result, reports_dir: Path) -> None:
 
 
 def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[str, Result],
-                   summary: BatchSummary) -> None:
+                   summary: BatchSummary, id_column: str | None = None) -> None:
     """The CSV and JSON always; HTML reports and the class report when those formats exist.
 
     Everything comes from the gradebook's newest attempts, so a resumed batch writes them
@@ -440,6 +462,8 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
 
     summary.students_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(summary.grades_csv, grades_csv(assignment, people, latest))
+    write_atomic(summary.canvas_csv, lms.canvas_csv(assignment, people, latest, id_column))
+    write_atomic(summary.moodle_csv, lms.moodle_csv(assignment, people, latest))
     results = [latest[p.id] for p in people if p.id in latest]
     html = "html" in getattr(reports, "FORMATS", ())
     graded_now = set(summary.graded)
@@ -478,15 +502,8 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
             summary.class_report = path
 
 
-def _number(x: float) -> str:
-    from .reports.text import points
-
-    return points(x)
-
-
-def _cell(text: str) -> str:
-    # A name such as "=HYPERLINK(...)" must stay text when the CSV is opened in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_number = lms.number
+_cell = lms.cell
 
 
 def grades_csv(assignment: Assignment, people: Iterable[Student],

@@ -259,6 +259,7 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
 
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column)
+    click.echo(f"Roster: {students.describe()}", err=True)
     with click.progressbar(length=len(students), label="Generating", file=sys.stderr,
                            show_pos=True) as bar:
         folders = run(assignment, students, out, progress=lambda _: bar.update(1))
@@ -365,8 +366,10 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
               id_column: str | None, out: Path, jobs: int | None, regrade: bool) -> None:
     """Grade every SUBMISSIONS/<student>/ folder into a gradebook, a CSV and reports.
 
-    Writes OUT/gradebook.sqlite (every attempt kept), OUT/grades.csv for the LMS,
-    OUT/students/<id>.html and .json, and OUT/class-report.html. Running it again
+    Writes OUT/gradebook.sqlite (every attempt kept), OUT/grades.csv, OUT/canvas.csv
+    and OUT/moodle.csv (for those systems' grade imports), OUT/students/<id>.html and
+    .json, and OUT/class-report.html. The roster may be a Canvas gradebook export or a
+    Moodle participants export as downloaded. Running it again
     resumes: unchanged hand-ins are skipped, so a killed batch loses nothing.
 
     Example:
@@ -379,6 +382,8 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
 
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column) if roster is not None else None
+    if students is not None:
+        click.echo(f"Roster: {students.describe()}", err=True)
     with click.progressbar(length=len(students) if students else 0, label="Grading",
                            file=sys.stderr, show_pos=True) as bar:
 
@@ -398,6 +403,8 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
         click.secho(f"  {problem}", fg="yellow", err=True)
     click.echo(f"  gradebook     {summary.gradebook}")
     click.echo(f"  grades        {summary.grades_csv}")
+    click.echo(f"  Canvas        {summary.canvas_csv}  (gradebook import)")
+    click.echo(f"  Moodle        {summary.moodle_csv}  (grade import)")
     click.echo(f"  reports       {summary.students_dir}/<id>.json"
                + (" and .html" if summary.html_reports else ""))
     if summary.class_report is not None:
