@@ -366,8 +366,8 @@ def test_template_installs_its_grader_in_a_fresh_runner_like_folder(
     graded = subprocess.run(["grader", "personalize", ".", "--student", "octocat"], cwd=repo,
                             env=env, capture_output=True, text=True, timeout=300)
     assert graded.returncode == 0, graded.stderr
-    graded = subprocess.run(["grader", "grade", ".", "--assignment", ".grader/assignment.yaml",
-                             "--student", "octocat", "--format", "json"], cwd=repo, env=env,
+    # what the README then tells the student to run
+    graded = subprocess.run(["grader", "check", "--format", "json"], cwd=repo, env=env,
                             capture_output=True, text=True, timeout=300)
     assert graded.returncode == 0, graded.stderr
     assert json.loads(graded.stdout)["student"] == "octocat"
