@@ -13,25 +13,22 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
-import tarfile
 import tempfile
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import jinja2
 import yaml
 
-from . import DISTRIBUTION, __version__
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import bundled_root
 from .errors import ClassroomError
 from .files import write_atomic
 from .generate import META_FILE, metadata, write_student
+from .source import Source, choose_source, published_source
+
+__all__ = ["PLACEHOLDER", "ClassroomError", "Source", "choose_source", "make_classroom",
+           "personalize", "published_source", "student_from_repository"]
 
 Solutions = Literal["template", "private"]
 
@@ -52,107 +49,6 @@ __pycache__/
 """
 
 
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where the workflow's `pip install` takes the grader from.
-
-    `requirement` is what it installs; `file`, when set, is a wheel or source archive
-    copied into the template's .grader/dist/ that `requirement` names by a relative path,
-    so that the template installs the very grader the instructor tested.
-    """
-
-    requirement: str
-    file: Path | None = None
-
-
-def published_source() -> Source:
-    """This grader's own version of the published distribution."""
-    return Source(f"{DISTRIBUTION}=={__version__}")
-
-
-def _pip_download(requirement: str) -> list[str]:
-    """Ask pip to fetch `requirement` alone (no dependencies); the names it saved."""
-    with tempfile.TemporaryDirectory(prefix="grader-source-") as tmp:
-        try:
-            run = subprocess.run(
-                [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                 "--disable-pip-version-check", "--no-input", "--dest", tmp, requirement],
-                capture_output=True, text=True, timeout=600, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise ClassroomError(f"cannot run pip to check {requirement!r}: {exc}") from None
-        if run.returncode != 0:
-            lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
-            errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
-            raise ClassroomError(f"pip cannot install {requirement!r}"
-                                 + (f" ({errors[0]})" if errors else ""))
-        return sorted(p.name for p in Path(tmp).iterdir())
-
-
-def _is_distribution(filename: str) -> bool:
-    # Wheel and sdist names are the distribution's name, "-", then the version.
-    return re.match(rf"{DISTRIBUTION}[-_]\d", filename, re.IGNORECASE) is not None
-
-
-def _archive_names(path: Path) -> list[str]:
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                return archive.namelist()
-        with tarfile.open(path) as archive:
-            return archive.getnames()
-    except (OSError, tarfile.TarError, zipfile.BadZipFile) as exc:
-        raise ClassroomError(f"{path}: not a readable wheel or source archive ({exc})") from None
-
-
-def choose_source(text: str | None, *,
-                  download: Callable[[str], list[str]] | None = None) -> Source:
-    """The install source for a template, checked now rather than on students' pushes.
-
-    None means this grader's version of the published distribution; otherwise `text` is
-    a wheel or source archive on this machine (copied into the template), or anything
-    pip installs from a URL or the index (`probgrader==0.1.0`,
-    `git+https://github.com/you/grader@v0.1.0`). Whatever pip would fetch is fetched
-    once here, and must be this distribution.
-    """
-    if text is None:
-        source = published_source()
-    else:
-        text = text.strip()
-        path = Path(text).expanduser()
-        looks_local = "://" not in text and (
-            path.exists() or "/" in text or text.endswith((".whl", ".tar.gz", ".zip")))
-        if looks_local:
-            return _local_source(path)
-        if not text:
-            raise ClassroomError("--pip-source is empty")
-        source = Source(text)
-    try:
-        names = (download or _pip_download)(source.requirement)
-    except ClassroomError as exc:
-        hint = ("; pass --pip-source with a wheel of the grader you use "
-                "(python -m pip wheel --no-deps -w dist .) or a URL pip installs it from"
-                if text is None else "")
-        raise ClassroomError(f"{exc}{hint}") from None
-    if not any(_is_distribution(name) for name in names):
-        raise ClassroomError(f"{source.requirement!r} installs {', '.join(names) or 'nothing'},"
-                             f" not the {DISTRIBUTION} distribution")
-    return source
-
-
-def _local_source(path: Path) -> Source:
-    if path.is_dir():
-        raise ClassroomError(f"{path} is a folder: build a wheel from it first "
-                             f"(python -m pip wheel --no-deps -w dist {path}) and pass the "
-                             ".whl file")
-    if not path.is_file():
-        raise ClassroomError(f"{path}: no such file")
-    if not _is_distribution(path.name):
-        raise ClassroomError(f"{path.name} is not a wheel or source archive of {DISTRIBUTION}")
-    if not any(n.endswith("grader/__init__.py") for n in _archive_names(path)):
-        raise ClassroomError(f"{path.name} holds no grader package")
-    return Source(f"./{DIST_DIR}/{path.name}", file=path.resolve())
 
 
 def _templates() -> jinja2.Environment:
@@ -217,7 +113,8 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
     for name, text in _render(assignment, PLACEHOLDER, banks).items():
         write_atomic(out / name, text)
 
-    context = {"title": assignment.title, "prefix": prefix, "pip_source": source.requirement,
+    context = {"title": assignment.title, "prefix": prefix,
+               "pip_source": source.install(DIST_DIR),
                "private": private, "bank_repository": bank_repository,
                "placeholder": PLACEHOLDER,
                "assignment_file": assignment.path.name if assignment.path else "hw.yaml"}

@@ -30,6 +30,7 @@ from grader.classroom import (
     student_from_repository,
 )
 from grader.cli import cli
+from grader.errors import SourceError
 from grader.samples import write_submission
 
 from .conftest import ROOT
@@ -313,7 +314,7 @@ def test_choose_source_checks_what_pip_would_install(wheel: Path, tmp_path: Path
         choose_source("grader==1.2", download=index(["grader-1.2.tar.gz"]))
 
     def unpublished(requirement: str) -> list[str]:
-        raise ClassroomError(f"pip cannot install {requirement!r} (ERROR: No matching "
+        raise SourceError(f"pip cannot install {requirement!r} (ERROR: No matching "
                              "distribution)")
 
     with pytest.raises(ClassroomError, match="pass --pip-source with a wheel"):
@@ -321,7 +322,8 @@ def test_choose_source_checks_what_pip_would_install(wheel: Path, tmp_path: Path
 
     # a wheel on this machine is checked and copied, never downloaded
     local = choose_source(str(wheel), download=unpublished)
-    assert local == Source(f"./.grader/dist/{wheel.name}", file=wheel)
+    assert local == Source(wheel.name, file=wheel)
+    assert local.install(".grader/dist") == f"./.grader/dist/{wheel.name}"
     with pytest.raises(ClassroomError, match="no such file"):
         choose_source(str(tmp_path / "probgrader-0.1.0-py3-none-any.whl"))
     with pytest.raises(ClassroomError, match="is a folder"):

@@ -96,7 +96,7 @@ def test_classroom_command_writes_a_template(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    from grader import __version__, classroom
+    from grader import __version__, source
 
     from .conftest import ROOT
 
@@ -106,7 +106,7 @@ def test_classroom_command_writes_a_template(tmp_path: Path,
         asked.append(requirement)
         return [f"probgrader-{__version__}-py3-none-any.whl"]
 
-    monkeypatch.setattr(classroom, "_pip_download", index)
+    monkeypatch.setattr(source, "_pip_download", index)
     demo = str(ROOT / "grader" / "demo" / "assignment.yaml")
     result = CliRunner().invoke(cli, ["classroom", demo, "--out", str(tmp_path / "t")],
                                 catch_exceptions=False)
