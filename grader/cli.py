@@ -473,6 +473,64 @@ def classroom(assignment_file: Path, out: Path, solutions: str, prefix: str | No
 
 
 @cli.command()
+@click.argument("assignment_file", metavar="ASSIGNMENT",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of the students (ids, and the SIDs or emails of their Gradescope "
+                   "accounts; a Canvas or Moodle export works).")
+@click.option("--id-column", help="The roster's id column, if not one of the usual names.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write ASSIGNMENT-gradescope.zip into.")
+@click.option("--pip-source", metavar="SOURCE",
+              help="Where the autograder installs the grader from, as for `grader "
+                   "classroom` (a wheel ships inside the zip). Checked now.")
+@click.option("--visibility", default="visible", show_default=True,
+              type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              help="When students see their results on Gradescope.")
+def gradescope(assignment_file: Path, roster: Path, id_column: str | None, out: Path,
+               pip_source: str | None, visibility: str) -> None:
+    """Write a Gradescope autograder: a zip to upload as a Programming Assignment's.
+
+    Gradescope runs its setup.sh once and its run_autograder for each submission: the
+    submitter is found on the roster by SID or email, their own variant is graded, and
+    results.json is written with the visibility chosen here.
+
+    Example:
+
+        grader gradescope hw1.yaml --roster roster.csv --out hw1-gradescope
+    """
+    from .assignment import load_assignment, load_roster
+    from .autograder import make_autograder
+    from .source import choose_source
+
+    assignment = load_assignment(assignment_file)
+    students = load_roster(roster, id_column)
+    click.echo(f"Roster: {students.describe()}", err=True)
+    source = choose_source(pip_source)
+    path = make_autograder(assignment, students, roster, out, source=source,
+                           visibility=visibility, id_column=id_column)
+    click.echo(f"Autograder written to {path}")
+    click.echo(f"  installs      {source.requirement}")
+    click.echo("  next: create a Programming Assignment on Gradescope and upload the zip as "
+               "its autograder")
+
+
+@cli.command(hidden=True)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Gradescope's folder (default: $GRADER_AUTOGRADER_ROOT or /autograder).")
+def autograde(root: Path | None) -> None:
+    """Grade one Gradescope submission (what the autograder's run_autograder runs).
+
+    Example:
+
+        grader autograde --root /autograder
+    """
+    from .autograder import DEFAULT_ROOT, ROOT_ENV, run_autograder
+
+    run_autograder(root or Path(os.environ.get(ROOT_ENV) or DEFAULT_ROOT))
+
+
+@cli.command()
 @click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True,
                                                         path_type=Path))
 @click.option("--student", help="The student id (default: from the repository name).")

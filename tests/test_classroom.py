@@ -284,17 +284,6 @@ def test_options_and_errors(assignment: Assignment, tmp_path: Path) -> None:
                        bank_repository="not a repo")
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel of this working tree, built as an instructor would build it."""
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-                    "--disable-pip-version-check", "-w", str(out), str(ROOT)],
-                   check=True, capture_output=True, timeout=600)
-    (found,) = out.glob("probgrader-*.whl")
-    return found
-
-
 def test_choose_source_checks_what_pip_would_install(wheel: Path, tmp_path: Path) -> None:
     asked: list[str] = []
 

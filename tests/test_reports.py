@@ -189,6 +189,26 @@ def test_gradescope_fields_types_and_sums(demo_results: dict[str, Result], stude
     assert data["score"] == pytest.approx(result.score, abs=0.01)
 
 
+def test_gradescope_renders_author_math_and_quotes_student_text() -> None:
+    result = one(
+        part("a", "incorrect", 0, 2, feedback="That is $P(A \\mid B)$; see $$P(B)$$.",
+             given="0.5", expected="0.25"),
+        part("b", "invalid", 0, 1, feedback="'$x$ <script>' cannot be read\n  ^",
+             given="`$x$` <script>"))
+    data = gradescope_results(result)
+    assert data["output_format"] == "md"
+    first, second = data["tests"]
+    assert first["output_format"] == second["output_format"] == "md"
+    assert "That is $$P(A \\mid B)$$; see $$P(B)$$." in first["output"]
+    assert "Your answer: ` 0.5 `" in first["output"] and "Expected: ` 0.25 `" in first["output"]
+    # the student's text: a code block and a code span, never math or markup
+    assert "    '$x$ <script>' cannot be read\n      ^" in second["output"]
+    assert "Your answer: `` `$x$` <script> ``" in second["output"]
+    assert "$$" not in second["output"]
+    with pytest.raises(ValueError, match="visibility"):
+        gradescope_results(result, visibility="public")
+
+
 def test_gradescope_full_marks_are_exact(demo_results: dict[str, Result]) -> None:
     data = gradescope_results(demo_results["ada"])
     assert data["score"] == demo_results["ada"].max_score == 45.0

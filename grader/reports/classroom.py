@@ -39,6 +39,7 @@ from .common import (
     STATUS_MARKS,
     detail_lines,
     first_line,
+    markdown_line,
     percent,
     points,
     rounded,
@@ -86,37 +87,10 @@ def encode_classroom(result: Result) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-# Enough to stop raw HTML, links, images, headings and table-cell breaks; emphasis and
-# code spans stay usable in author-written feedback.
-_MARKDOWN_SPECIALS = "\\<>[]!|#"
-_EMPHASIS = "*_`"
-
-
-def _escape(text: str, *, math: bool = False) -> str:
-    """Text for one Markdown line: no raw HTML, links, images or table-cell breaks.
-
-    With `math`, formulas between $..$ are kept as written, since GitHub renders them;
-    only for text the exercise author wrote: feedback on invalid answers and crashed
-    code quotes what the student typed or raised, and that is escaped whole.
-    """
-    specials = _MARKDOWN_SPECIALS + ("" if math else _EMPHASIS + "$")
-
-    def plain(piece: str) -> str:
-        return "".join("\\" + c if c in specials else c for c in piece)
-
-    text = " ".join(text.split())
-    if not math:
-        return plain(text)
-    pieces = text.split("$")
-    tail = pieces.pop() if len(pieces) % 2 == 0 else None   # after an unpaired $
-    escaped = "$".join(plain(p) if i % 2 == 0 else p for i, p in enumerate(pieces))
-    return escaped if tail is None else escaped + "\\$" + plain(tail)
-
-
 def summary_markdown(result: Result) -> str:
     """The job summary: the total, a table of parts, and what went wrong in each."""
     pct = percent(result.score, result.max_score)
-    lines = [f"### {_escape(result.assignment)} · {_escape(result.student)}: "
+    lines = [f"### {markdown_line(result.assignment)} · {markdown_line(result.student)}: "
              f"{points(result.score)} / {points(result.max_score)} points ({pct:.0f}%)", "",
              "| Exercise | Part | Status | Points |", "|---|---|---|---:|"]
     for exercise, part in result.parts():
@@ -128,7 +102,7 @@ def summary_markdown(result: Result) -> str:
     if notes:
         lines += ["", "**Feedback**", ""]
         lines += [f"- `{e.id}` · `{p.id}`: "
-                  f"{_escape(first_line(p.feedback), math=p.status in AUTHORED)}"
+                  f"{markdown_line(first_line(p.feedback), math=p.status in AUTHORED)}"
                   for e, p in notes]
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,8 @@ from ..result import PartResult, Result, Status
 from .text import points, rounded
 
 __all__ = ["AUTHORED", "CENTS", "ERRORED", "FAILED", "STATUS_LABELS",
-           "STATUS_MARKS", "apportion", "clip", "first_line", "float_sum", "percent", "points",
+           "STATUS_MARKS", "apportion", "clip", "first_line", "float_sum", "markdown_line",
+           "percent", "points",
            "rounded", "split_scores", "summing_to", "xml_safe"]
 
 # Status for people, in words: a report never relies on colour or a symbol alone.
@@ -130,6 +131,44 @@ def summing_to(shares: list[float], total: float, scores_first: Sequence[int] = 
                     return candidate
             up, down = math.nextafter(up, math.inf), math.nextafter(down, -math.inf)
     return shares
+
+
+# Enough to stop raw HTML, links, images, headings and table-cell breaks; emphasis and
+# code spans stay usable in author-written feedback.
+_MARKDOWN_SPECIALS = "\\<>[]!|#"
+_EMPHASIS = "*_`"
+
+
+_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$)")
+
+
+def markdown_line(text: str, *, math: bool = False, math_delimiter: str | None = None) -> str:
+    """Text for one Markdown line: no raw HTML, links, images or table-cell breaks.
+
+    With `math`, formulas between $..$ are kept as written, since GitHub renders them;
+    only for text the exercise author wrote: feedback on invalid answers and crashed
+    code quotes what the student typed or raised, and that is escaped whole.
+    `math_delimiter` rewrites each formula ($..$ or $$..$$) with that delimiter on both
+    sides, for a renderer that takes another one (Gradescope's is $$).
+    """
+    specials = _MARKDOWN_SPECIALS + ("" if math else _EMPHASIS + "$")
+
+    def plain(piece: str) -> str:
+        return "".join("\\" + c if c in specials else c for c in piece)
+
+    text = " ".join(text.split())
+    if not math:
+        return plain(text)
+    if math_delimiter is not None:
+        pieces = _MATH.split(text)      # odd pieces are the formulas
+        return "".join(
+            f"{math_delimiter}{p.strip('$')}{math_delimiter}" if i % 2 else
+            "".join("\\" + c if c in specials + "$" else c for c in p)
+            for i, p in enumerate(pieces))
+    pieces = text.split("$")
+    tail = pieces.pop() if len(pieces) % 2 == 0 else None   # after an unpaired $
+    escaped = "$".join(plain(p) if i % 2 == 0 else p for i, p in enumerate(pieces))
+    return escaped if tail is None else escaped + "\\$" + plain(tail)
 
 
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
