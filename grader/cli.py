@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ import click
 from . import DISTRIBUTION, __version__
 from .errors import GraderError
 from .reports import FORMATS
-from .reports.text import points
+from .reports.text import plural, points
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -28,8 +29,28 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 
+def _no_color() -> bool:
+    # https://no-color.org: set to anything but the empty string, no colour at all
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def _os_error(exc: OSError) -> str:
+    """An OS error in one line: the file(s), then what went wrong."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    reason = exc.strerror or str(exc)
+    return f"{' → '.join(names)}: {reason}" if names else reason
+
+
 class _Group(click.Group):
-    """Turns the package's own errors into one line on stderr and exit code 1."""
+    """Turns the package's own errors, and the operating system's (a folder that cannot
+    be written, a full disk), into one line on stderr and exit code 1; NO_COLOR off all
+    colour."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        if _no_color():
+            extra["color"] = False
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -37,9 +58,48 @@ class _Group(click.Group):
         except GraderError as exc:
             click.secho(f"Error: {exc}", err=True, fg="red")
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            click.secho(f"Error: {_os_error(exc)}", err=True, fg="red")
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+
+
+class _Progress:
+    """Progress on stderr: a bar on a terminal; in a log (CI, a pipe, a file), a line at
+    each tenth of the way and at least every 10 s, since a bar redrawn with \r shows
+    nothing there until the end."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.bar = (click.progressbar(length=total, label=label, file=sys.stderr,
+                                      show_pos=True) if sys.stderr.isatty() else None)
+        self.shown = (-1, time.monotonic())
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def update(self, total: int | None = None) -> None:
+        self.done += 1
+        self.total = total if total is not None else self.total
+        if self.bar is not None:
+            self.bar.length = self.total
+            self.bar.update(1)
+            return
+        tenth = 10 * self.done // max(self.total, 1)
+        last_tenth, last_time = self.shown
+        now = time.monotonic()
+        if tenth != last_tenth or now - last_time >= 10 or self.done == self.total:
+            pct = 100 * self.done // max(self.total, 1)
+            click.echo(f"{self.label}: {self.done}/{self.total} ({pct}%)", err=True)
+            self.shown = (tenth, now)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -99,11 +159,11 @@ def list_cmd(bank_dir: tuple[Path, ...]) -> None:
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
                    + "  " + row[4])
-    click.echo(f"\n{len(rows)} exercises in {bank.describe()}")
+    click.echo(f"\n{plural(len(rows), 'exercise')} in {bank.describe()}")
     for problem in broken:
         click.secho(f"unreadable: {problem}", fg="red", err=True)
     if broken:
-        raise GraderError(f"{len(broken)} spec(s) could not be read; `grader validate` "
+        raise GraderError(f"{plural(len(broken), 'spec')} could not be read; `grader validate` "
                           "shows every problem")
 
 
@@ -133,13 +193,14 @@ def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, 
         seed = variant_seed(salt, student or "preview", exercise_id)
     variant = make_variant(spec, seed)
     view = views.exercise(variant, key=answers)
-    click.secho(f"{view['title']}  [{spec.id}, {view['points']:g} points, seed {seed}]",
+    click.secho(f"{view['title']}  [{spec.id}, {plural(view['points'], 'point')}, seed {seed}]",
                 bold=True)
     click.echo()
     click.echo(view["prompt"].rstrip())
     for part in view["parts"]:
         click.echo()
-        click.secho(f"({part['id']}) {part['kind']}, {part['points']:g} points", bold=True)
+        click.secho(f"({part['id']}) {part['kind']}, {plural(part['points'], 'point')}",
+                    bold=True)
         if part["prompt"]:
             click.echo(part["prompt"].rstrip())
         for option in part["options"] or ():
@@ -187,9 +248,9 @@ def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: tuple[Path, ..
 
     reports = run(bank, exercise_ids or None, seeds=seeds, progress=show)
     failed = [r for r in reports if not r.ok]
-    click.echo(f"\n{len(reports) - len(failed)} of {len(reports)} exercises valid")
+    click.echo(f"\n{len(reports) - len(failed)} of {plural(len(reports), 'exercise')} valid")
     if failed:
-        raise GraderError(f"{len(failed)} exercise(s) have problems: "
+        raise GraderError(f"{plural(len(failed), 'exercise')} with problems: "
                           + ", ".join(r.id for r in failed))
 
 
@@ -260,17 +321,17 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column)
     click.echo(f"Roster: {students.describe()}", err=True)
-    with click.progressbar(length=len(students), label="Generating", file=sys.stderr,
-                           show_pos=True) as bar:
-        folders = run(assignment, students, out, progress=lambda _: bar.update(1))
-    click.echo(f"Wrote {len(folders)} student folders to {out}/ and the answer key to "
-               f"{out / 'answer-key.html'}")
+    with _Progress("Generating", len(students)) as bar:
+        folders = run(assignment, students, out, progress=lambda _: bar.update())
+    click.echo(f"Wrote {plural(len(folders), 'student folder')} to {out}/ and the answer "
+               f"key to {out / 'answer-key.html'}")
 
 
 def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | None) -> None:
     from .reports import render
 
-    text = render(result, fmt, color=output is None and fmt == "text" and sys.stdout.isatty())
+    color = output is None and fmt == "text" and sys.stdout.isatty() and not _no_color()
+    text = render(result, fmt, color=color)
     if fmt == "github-classroom":
         import os
 
@@ -397,12 +458,10 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     students = load_roster(roster, id_column) if roster is not None else None
     if students is not None:
         click.echo(f"Roster: {students.describe()}", err=True)
-    with click.progressbar(length=len(students) if students else 0, label="Grading",
-                           file=sys.stderr, show_pos=True) as bar:
+    with _Progress("Grading", len(students) if students else 0) as bar:
 
         def progress(event: BatchEvent) -> None:
-            bar.length = event.total
-            bar.update(1)
+            bar.update(event.total)
 
         summary = run(submissions, assignment, out, roster=students, jobs=jobs,
                       progress=progress, regrade=regrade,
@@ -424,7 +483,7 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     if summary.class_report is not None:
         click.echo(f"  class report  {summary.class_report}")
     if summary.failed:
-        raise GraderError(f"{len(summary.failed)} student(s) could not be graded: "
+        raise GraderError(f"{plural(len(summary.failed), 'student')} could not be graded: "
                           + "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
 
 

@@ -19,6 +19,7 @@ from . import __version__, render, views
 from .assignment import Assignment, Student
 from .bank import BUNDLED, bundled_root
 from .files import write_atomic
+from .reports.text import plural
 
 META_FILE = ".grader.yaml"
 
@@ -99,7 +100,7 @@ def student_banks(assignment: Assignment) -> list[str] | None:
 
 
 def _points(value: float) -> str:
-    return f"{value:g} point" + ("" if value == 1 else "s")
+    return plural(value, "point")
 
 
 def readme(assignment: Assignment, student: Student, exercises: list[dict[str, Any]]) -> str:

@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 from ..result import PartResult, Result
 from .common import ERRORED, FAILED, STATUS_LABELS, clip, percent, points, xml_safe
+from .text import plural
 
 
 def _detail(part: PartResult) -> str:
@@ -37,11 +38,6 @@ def _element(parent: ET.Element, tag: str, **attrs: str) -> ET.Element:
     return ET.SubElement(parent, tag, {k: xml_safe(v) for k, v in attrs.items()})
 
 
-def _unit(value: float, singular: str) -> str:
-    text = points(value)
-    return f"{text} {singular}" + ("" if text == "1" else "s")
-
-
 def render_junit(result: Result, *, timestamp: dt.datetime | None = None) -> str:
     """The JUnit XML report of `result` (a <testsuites> root holding one <testsuite>).
 
@@ -49,7 +45,7 @@ def render_junit(result: Result, *, timestamp: dt.datetime | None = None) -> str
     """
     parts = result.parts()
     when = (timestamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
-    score = f"{points(result.score)} / {_unit(result.max_score, 'point')}"
+    score = f"{points(result.score)} / {plural(result.max_score, 'point')}"
     headline = (f"{result.assignment} · {result.student}: {score} "
                 f"({percent(result.score, result.max_score):.0f}%)")
     root = ET.Element("testsuites")
@@ -74,7 +70,7 @@ def render_junit(result: Result, *, timestamp: dt.datetime | None = None) -> str
         else:
             continue
         message = (f"{STATUS_LABELS[part.status]}: {points(part.score)} / "
-                   f"{_unit(part.max_score, 'point')}")
+                   f"{plural(part.max_score, 'point')}")
         outcome = _element(case, tag, message=message, type=part.status)
         outcome.text = xml_safe(_detail(part))
     _element(suite, "system-out").text = xml_safe(headline)

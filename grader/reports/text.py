@@ -29,6 +29,13 @@ def points(x: float) -> str:
     return f"{rounded(x):.2f}".rstrip("0").rstrip(".")
 
 
+def plural(count: float, word: str, words: str | None = None) -> str:
+    """"1 point", "2.5 points", "1 student folder": the count (points by `points`) and
+    the word agreeing with it."""
+    text = str(count) if isinstance(count, int) else points(count)
+    return f"{text} {word if text == '1' else (words or word + 's')}"
+
+
 def render_text(result: Result, *, color: bool = False) -> str:
     lines = [f"{result.assignment} · {result.student}", ""]
     width = max((len(p.id) for _, p in result.parts()), default=4) + 2
