@@ -17,7 +17,7 @@ import click
 from . import DISTRIBUTION, __version__
 from .errors import GraderError
 from .reports import FORMATS
-from .reports.text import plural, points
+from .reports.text import plural, points, terminal_safe
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -56,10 +56,11 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except GraderError as exc:
-            click.secho(f"Error: {exc}", err=True, fg="red")
+            # messages may quote what a student wrote or their code raised
+            click.secho(f"Error: {terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except OSError as exc:
-            click.secho(f"Error: {_os_error(exc)}", err=True, fg="red")
+            click.secho(f"Error: {terminal_safe(_os_error(exc))}", err=True, fg="red")
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -473,7 +474,7 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     if summary.unknown:
         click.echo(f"  not on the roster, not graded: {', '.join(summary.unknown)}", err=True)
     for problem in summary.problems:
-        click.secho(f"  {problem}", fg="yellow", err=True)
+        click.secho(f"  {terminal_safe(problem)}", fg="yellow", err=True)
     click.echo(f"  gradebook     {summary.gradebook}")
     click.echo(f"  grades        {summary.grades_csv}")
     click.echo(f"  Canvas        {summary.canvas_csv}  (gradebook import)")
