@@ -86,17 +86,26 @@ def split_scores(result: Result, per_point: int = CENTS) -> list[tuple[float, fl
     show the same total as every other report.
     """
     parts = [p for _, p in result.parts()]
-    maxima = apportion([p.max_score for p in parts],
-                       round(rounded(result.max_score) * per_point), per_point)
-    full = [p.score >= p.max_score for p in parts]
-    pinned = sum(m for m, f in zip(maxima, full, strict=True) if f)
-    rest = [i for i, f in enumerate(full) if not f]
-    caps = [maxima[i] for i in rest]
-    target = min(max(round(rounded(result.score) * per_point) - pinned, 0), sum(caps))
-    shares = apportion([parts[i].score for i in rest], target, per_point, caps)
-    scores = [m if f else 0 for m, f in zip(maxima, full, strict=True)]
-    for i, share in zip(rest, shares, strict=True):
-        scores[i] = share
+
+    def units(x: float) -> int:
+        return round(rounded(x) * per_point)
+
+    full = [i for i, p in enumerate(parts) if p.score >= p.max_score]
+    rest = [i for i, p in enumerate(parts) if p.score < p.max_score]
+    # The correct parts first: their maxima are their scores, so together they must make
+    # the rounded sum of their points, or a class's totals would drift by a hundredth.
+    full_total = round(sum(parts[i].max_score for i in full), 6)
+    full_max = apportion([parts[i].max_score for i in full], units(full_total), per_point)
+    rest_max = apportion([parts[i].max_score for i in rest],
+                         max(units(result.max_score) - sum(full_max), 0), per_point)
+    target = min(max(units(result.score) - sum(full_max), 0), sum(rest_max))
+    shares = apportion([parts[i].score for i in rest], target, per_point, rest_max)
+    maxima = [0] * len(parts)
+    scores = [0] * len(parts)
+    for i, m in zip(full, full_max, strict=True):
+        maxima[i] = scores[i] = m
+    for i, m, share in zip(rest, rest_max, shares, strict=True):
+        maxima[i], scores[i] = m, share
     return [(s / per_point, m / per_point) for s, m in zip(scores, maxima, strict=True)]
 
 
