@@ -251,9 +251,7 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
         raise GraderError(f"jobs must be at least 1, not {jobs}")
     if isolation == "required" and _runs_code(assignment):
         _check_boundary()  # before anything is written
-    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
-                           grades_csv=out / CSV_FILE, canvas_csv=out / lms.CANVAS_FILE,
-                           moodle_csv=out / lms.MOODLE_FILE, students_dir=out / STUDENTS_DIR)
+    summary = _summary(out)
     folders = _student_folders(submissions_dir, out)
     students = students_to_grade(folders, roster)
     if roster is None:
@@ -360,6 +358,13 @@ def _check_roster_matches(roster: list[Student], folders: dict[str, Path],
                       "or the right folder")
 
 
+def _summary(out: Path) -> BatchSummary:
+    """An empty summary of a batch writing into `out`: where each of its files goes."""
+    return BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE, grades_csv=out / CSV_FILE,
+                        canvas_csv=out / lms.CANVAS_FILE, moodle_csv=out / lms.MOODLE_FILE,
+                        students_dir=out / STUDENTS_DIR)
+
+
 def _runs_code(assignment: Assignment) -> bool:
     return any(p.kind == "function" for i in assignment.exercise_ids
                for p in assignment.spec(i).parts)
@@ -385,8 +390,7 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
     from now on. Rows and reports cover every student the gradebook knows, in id order.
     Like grade-all, it holds `out`'s lock throughout: a batch writing there refuses it."""
     out = Path(out)
-    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
-                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+    summary = _summary(out)
     if not summary.gradebook.is_file():
         raise GraderError(f"no gradebook in {out}: run `grader grade-all ... --out {out}` "
                           "first")
