@@ -11,7 +11,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from grader.assignment import Student, assignment_from_metadata, load_assignment, load_roster
+from grader.assignment import Student, load_assignment, load_roster
 from grader.bank import Bank, bundled_root
 from grader.cli import cli
 from grader.errors import AssignmentError
@@ -111,17 +111,27 @@ def test_student_files_name_no_path_of_the_instructors_machine(course: Path) -> 
             text = path.read_text(encoding="utf-8")
             assert str(course) not in text and "my-bank" not in text, path
     meta = yaml.safe_load((out / "ada" / ".grader.yaml").read_text())
-    assert meta["assignment"]["bank"] == [".grader/bank", "bundled"]
-
-    # Without the instructor's bank, `grader check` says why in one line...
-    check = CliRunner().invoke(cli, ["check", str(out / "ada")])
-    assert check.exit_code == 1 and check.output.count("\n") == 1
-    assert "your instructor's own bank, which is not in this folder" in check.output
-    # ... and with a copy of it where the course hands it out, it grades this variant.
-    shutil.copytree(course / "my-bank", out / "ada" / ".grader" / "bank")
+    assert "bank" not in meta and "bank" not in meta["assignment"]  # graded: no key to hold
+    # graded work: `grader check` reads the answers back without any bank
     write_submission(assignment, "ada", out / "ada", "perfect")
-    again, student = assignment_from_metadata(out / "ada")
-    assert student == "ada" and again.bank.roots[1] == bundled_root()
+    check = CliRunner().invoke(cli, ["check", str(out / "ada")], catch_exceptions=False)
+    assert check.exit_code == 0, check.output
+
+
+def test_practice_work_from_mixed_banks_is_checked_in_full(course: Path) -> None:
+    """Practice work carries its exercises (the bundled bank's and the instructor's) in the
+    student's .grader/bank, named relatively: `grader check` grades the variant in full."""
+    hw = course / "course" / "hw2.yaml"
+    hw.write_text(MIXED + "practice: true\n")
+    assignment = load_assignment(hw)
+    out = course / "hw2-practice"
+    generate(assignment, load_roster(course / "course" / "roster.csv"), out)
+    meta = yaml.safe_load((out / "ada" / ".grader.yaml").read_text())
+    assert meta["bank"] == ".grader/bank"
+    for path in (out / "ada").rglob("*"):
+        if path.is_file() and path.suffix in (".yaml", ".md", ".html"):
+            assert str(course) not in path.read_text(encoding="utf-8"), path
+    write_submission(assignment, "ada", out / "ada", "perfect")
     check = CliRunner().invoke(cli, ["check", str(out / "ada"), "--format", "json"],
                                catch_exceptions=False)
     assert check.exit_code == 0, check.output
@@ -133,7 +143,7 @@ def test_the_bundled_bank_alone_writes_no_bank_at_all(tmp_path: Path) -> None:
     assignment = load_assignment(tmp_path / "hw.yaml")
     generate(assignment, load_roster_text(tmp_path, "id\nada\n"), tmp_path / "out")
     meta = yaml.safe_load((tmp_path / "out" / "ada" / ".grader.yaml").read_text())
-    assert meta["assignment"]["bank"] is None
+    assert "bank" not in meta and "bank" not in meta["assignment"]
 
 
 def load_roster_text(folder: Path, text: str) -> list[Student]:
