@@ -354,12 +354,15 @@ def test_template_installs_its_grader_in_a_fresh_runner_like_folder(
     shutil.copytree(tmp_path / "t", repo)
     data = workflow(repo)
     # A fresh interpreter: the dependencies are the system's (no network needed), the
-    # grader is not there until the step installs it.
+    # grader is not there until the step installs it. pip is told to install it into the
+    # venv even if this machine has it (CI installs the package before the tests), and
+    # not to touch the dependencies.
     venv = tmp_path / "runner"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
                    check=True, timeout=300)
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1", **data["env"]}
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_FORCE_REINSTALL": "1",
+           "PIP_NO_DEPS": "1", **data["env"]}
     install = step(data["jobs"][GRADING_JOB], "Install the grader")["run"]
     subprocess.run(["bash", "-e", "-c", install], cwd=repo, env=env, check=True,
                    capture_output=True, timeout=600)
