@@ -16,7 +16,7 @@ from .errors import ExpressionError, SpecError
 Kind = Literal["numeric", "symbolic", "choice", "function"]
 KINDS: tuple[Kind, ...] = ("numeric", "symbolic", "choice", "function")
 TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
-          "sampling", "models")
+          "sampling", "models", "losses", "distances", "evaluation", "vae", "gan")
 
 DEFAULT_TOLERANCE = {"numeric": (1e-2, 1e-8), "function": (1e-6, 1e-9)}
 
