@@ -1,36 +1,37 @@
 """The sandbox's child process, and the wire codec that it shares with the parent.
 
-Run as a script by absolute path (`python -I -S -B _sandbox_child.py REQ_FD REP_FD [SITE_DIR
-...]`): it imports only the standard library and numpy, never `grader`, so nothing of the
-grader is loaded where the student's code runs. The parent (`grader.sandbox`) imports this
-module only for `encode`, `decode` and the protocol constants, so both sides speak one
-format from one definition.
+Run as a script by absolute path (`python -I -S -B _sandbox_child.py --zygote SOCK_FD
+[SITE_DIR ...]`): it imports only the standard library, numpy and `_jail.py` beside it,
+never `grader`, so nothing of the grader is loaded where the student's code runs. The
+parent (`grader.sandbox`) imports this module only for `encode`, `decode` and the
+protocol constants, so both sides speak one format from one definition.
 
-Or run as the zygote (`... _sandbox_child.py --zygote SOCK_FD [SITE_DIR ...]`, see
-`_zygote`): the same script, warm, that forks one child per session; the fork first
-becomes what a fresh child is (`_become_child`) and then runs the same `_session`, so the
-steps below are the same code in both modes.
+The script is the zygote (see `_zygote`): warm, it forks one child per session, and the
+fork becomes what a fresh child would be (`_become_child`) and runs `_session`.
 
 Order of events in the child, each step before any student code runs:
 
-1. move the private pipe fds, and a private copy of the output pipe (for the output
+1. (jailed, see `grader._jail`) the zygote's fork enters the session's own user, mount,
+   PID, network, IPC and UTS namespaces with a fresh size-capped tmpfs on /work, and
+   forks the process that runs the session: PID 1 of its namespace;
+2. move the private pipe fds, and a private copy of the output pipe (for the output
    markers), to random high numbers;
-2. read the session's configuration (nonce, folders, limits) from the request pipe;
-3. set the rlimits; ignore SIGXFSZ (an oversized file is an OSError, not a death);
-4. `unshare(CLONE_NEWNET)` (root only: a new network namespace has only a downed `lo`;
-   a zygote makes one for itself at start, which its children, one after another, share);
-5. as root: give up root for a per-session unprivileged uid (see `_drop_privileges`);
-6. import subprocess and socket (scipy needs them) and disarm `_posixsubprocess` (the
+3. read the session's configuration (nonce, limits, the solution's text) from the
+   request pipe and write solution.py into the working folder;
+4. set the rlimits; ignore SIGXFSZ (an oversized file is an OSError, not a death);
+5. import subprocess and socket (scipy needs them) and disarm `_posixsubprocess` (the
    zygote does this once, before it forks: see `_preload`);
+6. (jailed) drop every capability, set no_new_privs and the seccomp filter;
 7. install the audit hook (`_audit`), which refuses what a grading run never needs;
 8. report "ready", import solution.py, report the import, then answer calls until EOF.
 
-The audit hook is defence in depth, not a security boundary: inside a process that has
-numpy (`__array_interface__` over an arbitrary address) or ctypes, a determined author can
-write to the interpreter's memory and switch the hook off. The boundaries are the process
-itself, the rlimits, the network namespace and, as root, the unprivileged uid (which also
-makes RLIMIT_NPROC bite). The hook stops the ordinary ways (os.system, subprocess, sockets,
-writes outside the working folder ...) and makes the rest deliberate.
+The boundary is the operating system's (steps 1 and 6: the student's process sees only
+its own tmpfs and the read-only runtime, no other process, no network, no privilege).
+The audit hook is a second layer, never relied on: inside a process that has numpy
+(`__array_interface__` over an arbitrary address) a determined author can write to the
+interpreter's memory and switch it off. Without the jail (trusted code, or a student's
+own `grader check` where the OS gives no namespaces) only the rlimits, the timeouts and
+the hook remain.
 """
 
 from __future__ import annotations
@@ -58,6 +59,25 @@ import types
 from typing import Any
 
 import numpy as np
+
+
+def _load_jail() -> types.ModuleType | None:
+    """grader/_jail.py, loaded by path from beside this script (which never imports the
+    `grader` package); None where it cannot work (not Linux)."""
+    if sys.platform != "linux":
+        return None
+    import importlib.util as util
+
+    spec = util.spec_from_file_location(
+        "_grader_jail", os.path.join(os.path.dirname(os.path.abspath(__file__)), "_jail.py"))
+    if spec is None or spec.loader is None:
+        return None
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_jail = _load_jail() if __name__ == "__main__" else None
 
 # --------------------------------------------------------------------------------------
 # Wire format: JSON lines. Every JSON object on the wire is one tagged value, so a dict
@@ -607,26 +627,8 @@ def _install_hook(workdir: str, read_roots: tuple[str, ...], denied_roots: tuple
 # Setting up the process
 # --------------------------------------------------------------------------------------
 
-_CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
-_PR_SET_DUMPABLE = 4
-_PR_SET_KEEPCAPS = 8
-_PR_SET_NO_NEW_PRIVS = 38
-_CAP_DAC_READ_SEARCH = 2
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
-
-
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [
-        ("effective", ctypes.c_uint32),
-        ("permitted", ctypes.c_uint32),
-        ("inheritable", ctypes.c_uint32),
-    ]
-
+_PR_SET_CHILD_SUBREAPER = 36
 
 _LIBC: list[ctypes.CDLL] = []  # the zygote's, made once (~0.2 ms each time otherwise)
 
@@ -635,6 +637,11 @@ def _libc() -> ctypes.CDLL:
     if not _LIBC:
         _LIBC.append(ctypes.CDLL(None, use_errno=True))
     return _LIBC[0]
+
+
+def _set_parent_death_signal() -> None:
+    with contextlib.suppress(AttributeError):  # no prctl: not Linux
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 _READ_ROOTS: list[tuple[str, ...]] = []  # the zygote's, the same in all its forks
@@ -653,73 +660,19 @@ def _read_roots() -> tuple[str, ...]:
 def _set_limits(cfg: dict[str, Any]) -> None:
     def cap(which: int, value: int) -> None:
         _, hard = resource.getrlimit(which)
-        if hard != resource.RLIM_INFINITY and value > hard and os.geteuid() != 0:
-            value = hard
+        if hard != resource.RLIM_INFINITY and value > hard:
+            value = hard  # never above the hard limit (only privilege could raise it)
         resource.setrlimit(which, (value, value))
 
     cap(resource.RLIMIT_CORE, 0)
     cap(resource.RLIMIT_CPU, int(cfg["cpu_seconds"]))
     cap(resource.RLIMIT_AS, int(cfg["memory_bytes"]))
     cap(resource.RLIMIT_FSIZE, int(cfg["file_bytes"]))
-    # Counted per uid: with the per-session uid (root case) 1 means no fork and no thread;
-    # for an ordinary user it already counts their other processes, so also no fork.
+    cap(resource.RLIMIT_NOFILE, int(cfg["open_files"]))
+    # Counted per user (per user namespace in the jail): no fork and no thread. Outside
+    # the jail it also counts the user's other processes, which only makes it stricter.
     cap(resource.RLIMIT_NPROC, 1)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-
-
-_NETWORK_ISOLATED: list[bool] = []  # the zygote's own namespace, which its forks share
-
-
-def _unshare_network(libc: ctypes.CDLL) -> bool:
-    """Move into a new, empty network namespace (its loopback is down: nothing is
-    reachable, not even this machine). A zygote does it once for all its children:
-    they run one after another and their hook refuses sockets, and a namespace of
-    their own would cost each of them ~0.5 ms here and the kernel more to tear down."""
-    if _NETWORK_ISOLATED:
-        return _NETWORK_ISOLATED[0]
-    return bool(libc.unshare(_CLONE_NEWNET) == 0)
-
-
-def _drop_privileges(libc: ctypes.CDLL, workdir: str, parent: int) -> bool:
-    """As root, become an unprivileged per-session uid; False if the system refuses.
-
-    The uid is random and high, so no other process shares it: RLIMIT_NPROC=1 then allows
-    no fork and no thread, and the student cannot signal, ptrace or write to anything of
-    root's. CAP_DAC_READ_SEARCH alone is kept, so Python and numpy stay importable where
-    they live under a private home (as /root/.pyenv does); it grants reading, never
-    writing. no_new_privs keeps a set-uid binary from giving root back.
-    """
-    for uid in (0x40000000 + int.from_bytes(os.urandom(3), "big"), 60000 + os.urandom(1)[0] * 20):
-        try:
-            os.chown(workdir, uid, uid)
-            for entry in os.scandir(workdir):
-                os.chown(entry.path, uid, uid)
-            if libc.prctl(_PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0:
-                return False
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            try:
-                os.setresuid(uid, uid, uid)
-            except OSError:
-                os.setresgid(0, 0, 0)
-                raise
-        except OSError:
-            continue
-        header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
-        data = (_CapData * 2)()
-        data[0].effective = data[0].permitted = 1 << _CAP_DAC_READ_SEARCH
-        if libc.capset(ctypes.byref(header), data) != 0:
-            raise SystemExit("sandbox child: capset failed")
-        libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-        # a change of uid clears the parent-death signal: set it again, then make sure the
-        # parent did not die in between
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:
-            os._exit(1)
-        return True
-    os.chown(workdir, 0, 0)
-    return False
 
 
 def _refused_fork_exec(*args: object) -> None:
@@ -938,35 +891,44 @@ def serve(channel: _Channel, module: types.ModuleType, filename: str) -> None:
             seq += 1
 
 
-def _session(req_fd: int, rep_fd: int) -> None:
-    """One submission's life, from the private pipes to the last call; never returns."""
+def _session(req_fd: int, rep_fd: int, jailed: bool = False) -> None:
+    """One submission's life, from the private pipes to the last call; never returns.
+
+    `jailed`: this process is PID 1 of the session's namespaces in the zygote's jail
+    (see `grader._jail`), in its tmpfs; it locks itself down before any student code.
+    """
     req_fd, rep_fd = _move_high(req_fd), _move_high(rep_fd)
     channel = _Channel(req_fd, rep_fd, _move_high(os.dup(1)))
     cfg = channel.receive()
-    parent = int(cfg["parent_pid"])
     channel.nonce = cfg["nonce"]
-    workdir: str = cfg["workdir"]
+    workdir = os.getcwd()
     filename = os.path.join(workdir, cfg["file"])
+    # The parent read the hand-in (a regular file, never a link) and sent its bytes: the
+    # only copy the student's code sees is this one, in its own folder.
+    with open(filename, "xb") as f:
+        f.write(base64.b64decode(cfg["source"]))
+    del cfg["source"]
 
     _set_limits(cfg)
-    libc = _libc()
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
-    network_isolated = _unshare_network(libc) if os.geteuid() == 0 else False
-    dropped = _drop_privileges(libc, workdir, parent) if os.geteuid() == 0 else False
-    del libc
-    _LIBC.clear()  # nothing past this point calls C directly (and the hook refuses ctypes)
-
+    if not jailed:
+        # in the jail the session's process is PID 1: its parent is outside the
+        # namespace (getppid() is 0), and `_jail.enter_session_jail` did this check
+        parent = int(cfg["parent_pid"])
+        _set_parent_death_signal()
+        if os.getppid() != parent:
+            os._exit(1)
     sys.setrecursionlimit(int(cfg["recursion_limit"]))
     sys.dont_write_bytecode = True
     for stream in (sys.stdout, sys.stderr):
         # line buffering: what was printed before a crash or a timeout still arrives
         stream.reconfigure(line_buffering=True, errors="backslashreplace")  # type: ignore[union-attr]
     _preload()
+    if jailed:
+        assert _jail is not None
+        _jail.lock_down()
+    _LIBC.clear()  # nothing past this point calls C directly (and the hook refuses ctypes)
     _install_hook(workdir, _read_roots(), tuple(cfg["denied_roots"]))
-    channel.send(0, {"status": "ready", "network_isolated": network_isolated,
-                     "privileges_dropped": dropped})
+    channel.send(0, {"status": "ready", "jailed": jailed})
 
     def load() -> types.ModuleType:
         spec = importlib.util.spec_from_file_location("solution", filename)
@@ -990,6 +952,7 @@ def _session(req_fd: int, rep_fd: int) -> None:
 
 ZYGOTE_FLAG = "--zygote"
 _ZYGOTE_PACKET = 1 << 16
+_JAIL: dict[str, int] = {}  # the jailed zygote's: its fd of the host's /proc, the tmpfs size
 _DEAD_KEPT = 1024  # exit statuses kept for sessions that never ask for theirs
 
 
@@ -1000,10 +963,15 @@ def _zygote(sock_fd: int) -> None:
     the scrubbed environment, it talks to its owner (the grading process) over a private
     AF_UNIX SOCK_SEQPACKET socket, one JSON packet per request and reply:
 
-    - {"op": "hello", "owner": PID, "pdeathsig": bool} -> {"pid": ZYGOTE_PID}
-    - {"op": "spawn", "workdir": DIR, "env": {...}} with three fds (the child's ends of
-      its request, reply and output pipes, made by the owner) -> {"pid": PID, "number": N}:
-      the forked child becomes a fresh session child (`_become_child`), then `_session`;
+    - {"op": "hello", "owner": PID, "pdeathsig": bool, "jail": null | {"binds": [...],
+      "masks": [...], "disk_bytes": N, "disk_inodes": N}} -> {"pid": ZYGOTE_PID,
+      "jailed": bool, "jail_error": null | TEXT}: with "jail", the zygote enters the
+      jail (`grader._jail.enter_zygote_jail`) before it serves; if the kernel refuses,
+      it says why and exits (its state is then no longer a plain process's);
+    - {"op": "spawn", "workdir": DIR | null, "env": {...}} with three fds (the child's
+      ends of its request, reply and output pipes, made by the owner)
+      -> {"pid": PID, "number": N}: the forked child becomes a fresh session child
+      (`_become_child`), then `_session`; jailed, its folder is its own tmpfs (/work);
     - {"op": "reap", "pid": PID, "number": N, "grace": S, "kill_after": S}
       -> {"code": CODE | null}:
       wait up to `grace` s for the child to exit on its own (its code, as
@@ -1021,8 +989,6 @@ def _zygote(sock_fd: int) -> None:
     import socket
 
     _preload()  # imports subprocess and disarms it, once for all children (see _preload)
-    if os.geteuid() == 0:
-        _NETWORK_ISOLATED.append(_unshare_network(_libc()))
     _read_roots()
     # Everything so far lives as long as the zygote: keep the collector from walking it in
     # every child (its writes to each object's header would copy the whole heap)
@@ -1040,11 +1006,25 @@ def _zygote(sock_fd: int) -> None:
         os._exit(2)
     owner = int(hello["owner"])
     if hello.get("pdeathsig") is True:  # only when the owner's main thread started us
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _set_parent_death_signal()
     if os.getppid() != owner:
         os._exit(0)
     me = os.getpid()
-    sock.send(dumps({"pid": me}))
+    jail = hello.get("jail")
+    if type(jail) is dict:
+        try:
+            if _jail is None:
+                raise OSError("the boundary needs Linux namespaces")
+            proc_fd = _jail.enter_zygote_jail(list(jail["binds"]), list(jail["masks"]))
+        except Exception as exc:
+            sock.send(dumps({"pid": me, "jailed": False,
+                             "jail_error": str(exc) or type(exc).__name__}))
+            os._exit(0)
+        _JAIL.update(proc_fd=proc_fd, disk_bytes=int(jail["disk_bytes"]),
+                     disk_inodes=int(jail["disk_inodes"]))
+        # a session's process whose parent was killed first comes to us, to be reaped
+        _libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    sock.send(dumps({"pid": me, "jailed": bool(_JAIL), "jail_error": None}))
     while True:
         children.sweep()
         readable, _, _ = select.select([sock], [], [], 1.0 if children.live else None)
@@ -1091,16 +1071,23 @@ class _Children:
 
     def __init__(self) -> None:
         self.live: dict[int, int] = {}  # pid -> session number
+        self.session_pids: dict[int, int] = {}  # session number -> pipe giving its process
         self.dead: dict[int, int] = {}  # session number -> exit code (as Popen.returncode)
         self.count = 0
 
     def clear(self) -> None:
         self.live.clear()
         self.dead.clear()
+        for fd in self.session_pids.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.session_pids.clear()
 
     def sweep(self) -> None:
-        """Reap every child that has exited, keeping its exit status for the owner."""
-        while self.live:
+        """Reap every child that has exited, keeping its exit status for the owner (a
+        session's process orphaned by its killed parent comes to the zygote, a
+        subreaper: it is reaped here too)."""
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -1146,26 +1133,66 @@ class _Children:
         if grace > 0:
             self.wait_for(pid, number, grace)
         if number in self.dead:
-            return {"code": self.dead.pop(number)}
-        # Still unreaped, so neither its pid nor its process group can have been recycled.
-        # Both: the child may not have reached its setsid() yet.
-        for kill in (os.killpg, os.kill):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                kill(pid, signal.SIGKILL)
-        if not self.wait_for(pid, number, kill_after):
-            return {"error": f"the sandbox child {pid} does not die"}
-        self.dead.pop(number, None)
-        return {"code": None}
+            code: int | None = self.dead.pop(number)
+        else:
+            # Still unreaped, so neither its pid nor its process group can have been
+            # recycled. Both: the child may not have reached its setsid() yet. The
+            # session's process (jailed) is in the group too.
+            for kill in (os.killpg, os.kill):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(pid, signal.SIGKILL)
+            if not self.wait_for(pid, number, kill_after):
+                return {"error": f"the sandbox child {pid} does not die"}
+            self.dead.pop(number, None)
+            code = None
+        if not self.reap_session(number, kill_after):
+            return {"error": "the session's process does not die"}
+        return {"code": code}
+
+    def reap_session(self, number: int, seconds: float) -> bool:
+        """After session `number`'s child is reaped: if its own child (the jailed
+        session's process) outlived it, that process is ours now (we are a subreaper):
+        wait for it (it was killed with the group, or by its parent-death signal).
+        waitpid on a pid that is not our child touches nothing, so a recycled pid is
+        never a risk."""
+        fd = self.session_pids.pop(number, -1)
+        if fd < 0:
+            return True
+        try:
+            data = os.read(fd, 16)
+        except OSError:
+            data = b""
+        finally:
+            os.close(fd)
+        if len(data) != 4:
+            return True  # the session's process was never made
+        session = int.from_bytes(data, "little")
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                pid, _ = os.waitpid(session, os.WNOHANG)
+            except ChildProcessError:
+                return True  # reaped by its parent, or never ours
+            if pid:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.0005)
 
 
 def _fork_child(sock: Any, zygote: int, request: dict[str, Any], fds: tuple[int, int, int],
                 children: _Children) -> dict[str, object]:
-    workdir, env = str(request["workdir"]), {str(k): str(v) for k, v in request["env"].items()}
+    workdir = request.get("workdir")
+    workdir = None if _JAIL or workdir is None else str(workdir)
+    env = {str(k): str(v) for k, v in request["env"].items()}
+    told_r, told_w = os.pipe() if _JAIL else (-1, -1)  # the session's process's pid
     pid = os.fork()
     if pid == 0:  # the child: never return into the zygote's loop
         code = 1
         try:
-            _become_child(sock, zygote, workdir, env, fds, children)
+            if told_r >= 0:
+                os.close(told_r)
+            _become_child(sock, zygote, workdir, env, fds, children, told_w)
         except SystemExit as exc:  # as the interpreter would end a fresh child
             if exc.code is None or type(exc.code) is int:
                 code = exc.code or 0
@@ -1182,21 +1209,27 @@ def _fork_child(sock: Any, zygote: int, request: dict[str, Any], fds: tuple[int,
             os._exit(code)
     children.count += 1
     children.live[pid] = children.count
+    if told_r >= 0:
+        os.close(told_w)
+        os.set_blocking(told_r, False)
+        children.session_pids[children.count] = told_r
     for fd in fds:
         os.close(fd)
     return {"pid": pid, "number": children.count}
 
 
-def _become_child(sock: Any, zygote: int, workdir: str, env: dict[str, str],
-                  fds: tuple[int, int, int], children: _Children) -> None:
+def _become_child(sock: Any, zygote: int, workdir: str | None, env: dict[str, str],
+                  fds: tuple[int, int, int], children: _Children, told: int = -1) -> None:
     """Turn a fork of the zygote into what `subprocess.Popen` makes of a fresh child.
 
     A new session, stdin on /dev/null, stdout and stderr on the output pipe, no other fd
     than the two private pipes, the session's working folder and environment, fresh random
-    states. Then the very same `_session` as a fresh interpreter runs.
+    states. Jailed, the session's own namespaces and tmpfs first (`_jail`), and what runs
+    `_session` is the fork made there, PID 1 of its namespace. Then the very same
+    `_session` as a fresh interpreter runs.
     """
     os.setsid()
-    _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _set_parent_death_signal()
     if os.getppid() != zygote:
         os._exit(1)
     sock.detach()  # its fd is closed below; the object must never close a reused number
@@ -1206,9 +1239,19 @@ def _become_child(sock: Any, zygote: int, workdir: str, env: dict[str, str],
     os.dup2(null, 0)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
-    _close_fds_except({0, 1, 2, req_fd, rep_fd})
+    proc_fd = _JAIL.get("proc_fd", -1)
+    _close_fds_except({0, 1, 2, req_fd, rep_fd, proc_fd, told})
     _reopen_std()
-    os.chdir(workdir)
+    if _JAIL:
+        assert _jail is not None
+        # returns in the session's process; the intermediate one tells the zygote its pid
+        # on `told` and waits for it
+        _jail.enter_session_jail(proc_fd, _JAIL["disk_bytes"], _JAIL["disk_inodes"],
+                                 (0, 1, 2, req_fd, rep_fd), told)
+    elif workdir is not None:
+        os.chdir(workdir)
+    else:
+        raise SystemExit("sandbox child: no working folder")
     os.environ.clear()
     os.environ.update(env)
     # `random` reseeds itself after a fork; numpy's global generator does not. 128 bits
@@ -1217,7 +1260,7 @@ def _become_child(sock: Any, zygote: int, workdir: str, env: dict[str, str],
     if numpy_random is not None:
         numpy_random.seed(np.frombuffer(os.urandom(16), dtype=np.uint32))
     sys.argv[1:3] = [str(req_fd), str(rep_fd)]
-    _session(req_fd, rep_fd)
+    _session(req_fd, rep_fd, jailed=bool(_JAIL))
 
 
 def _reopen_std() -> None:
@@ -1236,23 +1279,19 @@ def _reopen_std() -> None:
 
 
 def _close_fds_except(keep: set[int]) -> None:
-    try:
-        open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-        top = soft if 0 < soft < (1 << 20) else 1 << 16
-        open_fds = list(range(top))
-    for fd in open_fds:
-        if fd not in keep:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+    """Close every fd but `keep` (by ranges: the jail has no /proc to list them)."""
+    low = 0
+    for fd in sorted(k for k in keep if k >= 0):
+        if fd > low:  # never an empty range: closerange(0, 0) closes every fd (3.11)
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 20)
 
 
 def main() -> None:
-    if sys.argv[1] == ZYGOTE_FLAG:
-        _zygote(int(sys.argv[2]))
-    else:
-        _session(int(sys.argv[1]), int(sys.argv[2]))
+    if sys.argv[1] != ZYGOTE_FLAG:
+        raise SystemExit("usage: _sandbox_child.py --zygote SOCK_FD [SITE_DIR ...]")
+    _zygote(int(sys.argv[2]))
 
 
 if __name__ == "__main__":

@@ -32,21 +32,25 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from . import __version__
+from . import __version__, handin
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import Bank
-from .errors import GraderError, SubmissionError
-from .files import write_atomic
+from .errors import BoundaryUnavailable, GraderError, SubmissionError
+from .files import exclusive_lock, private_files, write_atomic
 from .gradebook import Gradebook, load_result, result_json, submission_hash
 from .grading import grade
 from .result import Result
+
+if TYPE_CHECKING:
+    from .sandbox import Isolation
 
 EventKind = Literal["graded", "skipped", "failed"]
 
 GRADEBOOK_FILE = "gradebook.sqlite"
 CSV_FILE = "grades.csv"
+LOCK_FILE = ".grader-lock"     # held by the one grade-all writing this folder
 STUDENTS_DIR = "students"
 CLASS_REPORT_FILE = "class-report.html"
 DEFAULT_TIMEOUT = 900.0     # seconds for one student; the sandbox bounds each call far lower
@@ -117,23 +121,43 @@ def assignment_hash(assignment: Assignment) -> str:
 def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
               roster: list[Student] | None = None, jobs: int | None = None,
               progress: Callable[[BatchEvent], None] | None = None,
-              regrade: bool = False, timeout: float | None = DEFAULT_TIMEOUT) -> BatchSummary:
+              regrade: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
+              isolation: Isolation = "required") -> BatchSummary:
     """Grade every `submissions_dir/<student>/` into `out/` (gradebook, CSV, reports).
 
     With a roster, only its students are graded: a student with no folder is graded as
     an empty hand-in (every part missing), and folders of nobody on it are listed as
     unknown. Without one, every folder whose name can be a student id is graded.
     `regrade` grades unchanged hand-ins again (a new attempt each). `timeout` bounds the
-    grading of one student in seconds (None: no bound).
+    grading of one student in seconds (None: no bound). `isolation`: see
+    `grader.sandbox` ("required" refuses at once, before grading anyone, where the OS
+    cannot isolate student code).
+
+    One run at a time per `out`: it is locked for the run (a second one is refused), and
+    everything written there is private to the user (files 0600, folders 0700).
     """
     started = time.monotonic()
-    submissions_dir = Path(submissions_dir)
     out = Path(out)
+    with private_files():
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GraderError(f"cannot make the output folder {out}: "
+                              f"{exc.strerror or exc}") from None
+        with exclusive_lock(out / LOCK_FILE, f"grades into {out}"):
+            return _grade_all(submissions_dir, assignment, out, roster, jobs, progress,
+                              regrade, timeout, isolation, started)
+
+
+def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
+               roster: list[Student] | None, jobs: int | None,
+               progress: Callable[[BatchEvent], None] | None, regrade: bool,
+               timeout: float | None, isolation: Isolation, started: float) -> BatchSummary:
+    submissions_dir = Path(submissions_dir)
     if not submissions_dir.is_dir():
         raise SubmissionError("no such folder of submissions", file=submissions_dir)
     if jobs is not None and jobs < 1:
         raise GraderError(f"jobs must be at least 1, not {jobs}")
-    out.mkdir(parents=True, exist_ok=True)
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
                            grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
     folders = _student_folders(submissions_dir, out)
@@ -187,8 +211,11 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
                 progress(event)
 
         if tasks:
+            if isolation == "required" and _runs_code(assignment):
+                _check_boundary()
             workers = min(jobs or os.cpu_count() or 1, len(tasks))
-            _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir)
+            _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir,
+                      isolation)
         # read back, not kept: the parent's memory stays flat however large the class
         latest_results = book.latest(assignment.name)
         known = {s.id: s for s in book.students()}
@@ -206,14 +233,33 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
     return summary
 
 
+def _runs_code(assignment: Assignment) -> bool:
+    return any(p.kind == "function" for i in assignment.exercise_ids
+               for p in assignment.spec(i).parts)
+
+
+def _check_boundary() -> None:
+    """Refuse at once, before anyone is graded, where the OS cannot isolate student
+    code (rather than fail every student in turn)."""
+    from .sandbox import boundary_problem, shutdown_zygote
+
+    problem = boundary_problem()
+    shutdown_zygote()  # the workers start their own
+    if problem is not None:
+        raise BoundaryUnavailable(problem)
+
+
 def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:
-    """Folder name → folder, leaving out hidden ones and `out` if it lies inside."""
+    """Folder name → folder, leaving out hidden ones and `out` if it lies inside.
+
+    A name that is a link to a folder is kept (its grading says it is not followed);
+    other links and files are not hand-ins."""
     out_resolved = out.resolve()
     found = {}
     for path in submissions_dir.iterdir():
-        if path.name.startswith(".") or not path.is_dir():
+        if path.name.startswith(".") or not (handin.is_plain_folder(path) or path.is_dir()):
             continue
-        if path.resolve() == out_resolved:
+        if handin.is_plain_folder(path) and path.resolve() == out_resolved:
             continue
         found[path.name] = path
     return found
@@ -244,7 +290,7 @@ _QUEUE_DEPTH = 2
 
 def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: float | None,
               finished: Callable[[_Task, str | None, str | None], None],
-              reports_dir: Path) -> None:
+              reports_dir: Path, isolation: Isolation) -> None:
     method = _start_method()
     context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
     recipe: Assignment | tuple[str, str] = assignment
@@ -260,7 +306,8 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
     def spawn() -> _Worker:
         parent_end, child_end = context.Pipe()
         process = context.Process(target=_worker_main, name="grader-worker", daemon=True,
-                                  args=(child_end, parent_end, os.getpid(), recipe))
+                                  args=(child_end, parent_end, os.getpid(), recipe,
+                                        isolation))
         with warnings.catch_warnings():
             # Python 3.12+ warns about forking a process that has threads (numpy's BLAS
             # pool); the worker only grades, and the BLAS libraries handle fork.
@@ -349,7 +396,7 @@ def _stop(worker: _Worker, gently: bool = False) -> None:
 
 
 def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
-                 recipe: Assignment | tuple[str, str]) -> None:
+                 recipe: Assignment | tuple[str, str], isolation: Isolation) -> None:
     """A worker: grade (student, folder) pairs until told to stop; reply with plain JSON."""
     # Ctrl-C is the parent's to handle (it stops the workers); SIGTERM unwinds, so the
     # sandbox of the student being graded is closed and its temporary folder removed.
@@ -361,12 +408,12 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
     else:
         path, bank_root = recipe
         assignment = load_assignment(path, bank=Bank(bank_root))
-    if any(p.kind == "function" for i in assignment.exercise_ids
-           for p in assignment.spec(i).parts):
+    if _runs_code(assignment):
         from .sandbox import start_zygote
 
         # its interpreter boots (~0.15 s) while the parent hands out the first tasks
-        start_zygote()
+        with contextlib.suppress(GraderError):  # grading says so, per student
+            start_zygote(isolation)
     # What the worker holds now (modules, the assignment, references) lives as long as
     # it does: keep the cycle collector from walking it again and again.
     gc.collect()
@@ -385,7 +432,7 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             return
         student, folder, reports_dir = task
         try:
-            result = grade(Path(folder), assignment, student)
+            result = grade(Path(folder), assignment, student, isolation=isolation)
             reply = ("ok", result_json(result))
         except Exception as exc:   # anything grading one student raises costs that student
             reply = ("error", f"{type(exc).__name__}: {exc}")

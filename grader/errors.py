@@ -8,6 +8,7 @@
     ├── SubmissionError         a submission folder cannot be read at all
     ├── ExpressionError         an expression cannot be read safely (text, position)
     ├── SandboxError            the sandbox itself could not run (not the student's fault)
+    │   └── BoundaryUnavailable the OS cannot isolate untrusted code here (says the fix)
     ├── GradebookError          the gradebook file is unusable (not SQLite, newer schema)
     └── ClassroomError          a Classroom template or repository cannot be made or read
 """
@@ -75,6 +76,10 @@ class SubmissionError(_Located):
 
 class SandboxError(GraderError):
     """The sandbox could not start or talk to its child (an environment problem)."""
+
+
+class BoundaryUnavailable(SandboxError):
+    """Untrusted code was to run, and this system cannot give the sandbox its boundary."""
 
 
 class GradebookError(GraderError):

@@ -12,8 +12,10 @@ attempt it was writing. The schema version lives in `PRAGMA user_version`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,12 +26,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from . import handin
 from .assignment import Student
 from .errors import GradebookError
 from .result import Result
 
 SCHEMA_VERSION = 1
-HASHED_FILES = ("answers.yaml", "solution.py")
+HASHED_FILES = (handin.ANSWERS_FILE, handin.SOLUTION_FILE)
 
 # Version 1. Attempts and their parts are append-only: the triggers make an UPDATE or a
 # DELETE fail loudly instead of silently rewriting a student's history.
@@ -108,14 +111,20 @@ def submission_hash(folder: Path) -> str:
 
     Each file is framed by its name and length, and a missing file differs from an empty
     one, so no two different hand-ins share a hash by concatenation.
+    A file that is not read as a hand-in (a link, a FIFO, a device, too large: see
+    `grader.handin`) is framed by what was wrong with it instead of its bytes; nothing is
+    followed or read beyond the caps.
     """
     digest = hashlib.sha256(b"grader.submission/1\0")
     for name in HASHED_FILES:
         digest.update(name.encode() + b"\0")
         try:
-            data = (folder / name).read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            digest.update(b"-")
+            data = handin.read_file(folder, name, handin.CAPS[name])
+        except handin.HandinError as exc:
+            if exc.status == "missing":
+                digest.update(b"-")
+            else:
+                digest.update(b"!" + exc.message.encode())
             continue
         digest.update(b"+" + len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
@@ -143,6 +152,10 @@ class Gradebook:
         # isolation_level=None: no implicit transactions; `_transaction` opens each one.
         self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         try:
+            # grades are the instructor's alone (SQLite gives its -wal and -shm files the
+            # same mode); an older gradebook made readable to all is closed up too
+            with contextlib.suppress(OSError):
+                os.chmod(self.path, 0o600)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA busy_timeout = 30000")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]

@@ -9,19 +9,19 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import views, yamlfile
+from . import handin, views, yamlfile
 from .assignment import Assignment
 from .checkers import Outcome, check_answer
 from .errors import SubmissionError
+from .handin import ANSWERS_FILE, SOLUTION_FILE
 from .result import ExerciseResult, PartResult, Result
 from .spec import Part
 from .variants import Variant
 
-ANSWERS_FILE = "answers.yaml"
-SOLUTION_FILE = "solution.py"
-MAX_ANSWERS_BYTES = 1 << 20     # answers are short texts; a huge file is not read at all
+if TYPE_CHECKING:
+    from .sandbox import Isolation
 
 
 @dataclass
@@ -36,14 +36,16 @@ class Answers:
 
 
 def read_answers(path: Path) -> Answers:
-    """answers.yaml → {exercise: {part: text}}; a broken file is reported, not raised."""
-    if not path.is_file():
-        return Answers({}, f"{path.name} is missing")
-    if path.stat().st_size > MAX_ANSWERS_BYTES:
-        return Answers({}, f"{path.name} is larger than {MAX_ANSWERS_BYTES >> 20} MB, so it was "
-                           "not read")
+    """answers.yaml → {exercise: {part: text}}; a broken file is reported, not raised.
+
+    Read as a hand-in: a regular file only, never through a link (`grader.handin`)."""
     try:
-        doc = yamlfile.load(path, SubmissionError, text_only=True)
+        raw = handin.read_file(path.parent, path.name, handin.CAPS[ANSWERS_FILE])
+    except handin.HandinError as exc:
+        return Answers({}, exc.message)
+    try:
+        doc = yamlfile.load(path, SubmissionError, text_only=True,
+                            source=raw.decode("utf-8", errors="replace"))
     except SubmissionError as exc:
         where = f" (line {exc.line})" if exc.line else ""
         return Answers({}, f"{path.name}{where}: {exc.detail}. If an answer starts with a "
@@ -60,13 +62,21 @@ def read_answers(path: Path) -> Answers:
     return Answers(values)
 
 
-def grade(submission: Path | str, assignment: Assignment, student: str) -> Result:
-    """Grade the submission folder of `student` for `assignment`."""
+def grade(submission: Path | str, assignment: Assignment, student: str, *,
+          isolation: Isolation = "required") -> Result:
+    """Grade the submission folder of `student` for `assignment`.
+
+    `isolation`: how the student's code runs (see `grader.sandbox`): "required" for
+    others' code (BoundaryUnavailable where the OS cannot isolate it), "preferred" for a
+    student's own check, "off" for code the instructor trusts."""
     from .sandbox import Limits
 
     submission = Path(submission)
     if not submission.is_dir():
         raise SubmissionError("not a folder", file=submission)
+    if not handin.is_plain_folder(submission):
+        raise SubmissionError("a symbolic link, not a hand-in folder: it is not followed",
+                              file=submission)
     answers = read_answers(submission / ANSWERS_FILE)
     variants = assignment.variants(student)
     needs_code = any(p.kind == "function" for v in variants for p in v.spec.parts)
@@ -74,7 +84,7 @@ def grade(submission: Path | str, assignment: Assignment, student: str) -> Resul
     if needs_code:
         from .checkers.function import open_sandbox
 
-        sandbox = open_sandbox(submission / SOLUTION_FILE, Limits())
+        sandbox = open_sandbox(submission / SOLUTION_FILE, Limits(), isolation)
     # One child for all function parts of the submission, closed whatever happens.
     with sandbox if sandbox is not None else contextlib.nullcontext():
         exercises = tuple(

@@ -1,28 +1,41 @@
 """Run a student's solution.py in a child process and bring back plain values.
 
 One child per submission, reused across calls (numpy is imported once). The child is
-hostile: it gets rlimits, a scrubbed environment, a private working folder, no network
-where the OS allows it, an unprivileged uid when we are root, and an audit hook (see
-`grader._sandbox_child` for what each layer is worth). It answers over a private pipe in
-JSON lines that carry a per-session nonce and the call's sequence number; the parent
+hostile. On Linux it runs behind the operating system's boundary (`grader._jail`): its
+own user, mount, PID, network, IPC and UTS namespaces, where the only paths that exist
+are a fresh size-capped tmpfs (its working folder) and the read-only runtime (Python,
+its standard library, NumPy, the system's libraries); no capability, no_new_privs, a
+seccomp filter; rlimits on CPU, memory, processes, open files and file size; a wall clock
+per call and per submission. The solution's text is read here from the hand-in (a regular
+file, never through a link: `grader.handin`) and sent over the request pipe, so the
+child never sees a path of the host. An audit hook stays as a second layer that nothing
+relies on (see `grader._sandbox_child`). The child answers over a private pipe in JSON
+lines that carry a per-session nonce and the call's sequence number; the parent
 re-checks every value's exact type. Comparing values with the reference is not done here.
 
-Warm start. Starting an interpreter and importing numpy takes ~100 ms, more than a whole
-session of calls. So by default each grading process keeps one *zygote*: a helper started
-lazily on first use (`_sandbox_child.py --zygote`) that has imported numpy and everything
-the child needs, and holds nothing of any submission. For each session it forks, and the
-fork does exactly what a fresh child does before touching student code (new session,
-stdin on /dev/null, every fd closed but its own pipes, the scrubbed environment, the
-private working folder, fresh random states, then the same set-up: rlimits, network
-namespace (the zygote's own, empty one), uid, no_new_privs, audit hook), all in its own
-process. The parent makes the
-child's pipes and hands them over with SCM_RIGHTS; config, nonce, solution and replies
-never pass through the zygote. The zygote kills and reaps its children on request and
-reports their exit status, so timeouts, crashes and their messages are as before.
+`isolation` says what to do when the OS cannot give the boundary (not Linux, user
+namespaces switched off): "required" (the default, for grading others' code) raises
+`BoundaryUnavailable` with the fix in one line; "preferred" (a student's own `grader
+check`, the bank's reference code) runs without it, with the limits and the hook only;
+"off" (code the instructor says is trusted) never asks for it.
 
-`Sandbox(..., warm=False)` or GRADER_SANDBOX_WARM=0 starts a fresh interpreter per
-session instead; that is also the fall-back when the zygote cannot start, and a session
-whose child died with the zygote is restarted transparently.
+Warm start. Starting an interpreter and importing numpy takes ~100 ms, more than a whole
+session of calls. So each grading process keeps one *zygote* per isolation: a helper
+started lazily on first use (`_sandbox_child.py --zygote`) that has imported numpy and
+everything the child needs, entered the jail, and holds nothing of any submission. For
+each session it forks, and the fork enters the session's own namespaces and tmpfs, forks
+again (PID 1 of the new namespace), and does exactly what a fresh child would before
+touching student code (new session, stdin on /dev/null, every fd closed but its own
+pipes, the scrubbed environment, fresh random states, then rlimits, lock-down and hook).
+The parent makes the child's pipes and hands them over with SCM_RIGHTS; config, nonce,
+solution and replies never pass through the zygote. The zygote kills and reaps its
+children on request and reports their exit status, so timeouts, crashes and their
+messages are as before.
+
+`Sandbox(..., warm=False)` or GRADER_SANDBOX_WARM=0 gives each sandbox a zygote of its
+own (a fresh interpreter, closed with the sandbox); that is also the fall-back when the
+shared zygote keeps dying, and a session whose child died with the zygote is restarted
+transparently.
 
     with Sandbox(Path("submission/solution.py"), Limits(call_timeout=1.0)) as box:
         if box.import_error is None:
@@ -39,17 +52,18 @@ per-call output.
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import json
 import os
 import secrets
 import select
-import shutil
 import signal
 import site
 import socket
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -60,11 +74,13 @@ from typing import Literal
 
 import numpy
 
+from grader import _jail
 from grader import _sandbox_child as child
-from grader.errors import SandboxError
+from grader.errors import BoundaryUnavailable, SandboxError
+from grader.handin import HandinError, read_file
 
-__all__ = ["CallResult", "Limits", "Sandbox", "shutdown_zygote", "start_zygote",
-           "warm_by_default", "zygote_pid"]
+__all__ = ["CallResult", "Isolation", "Limits", "Sandbox", "boundary_problem",
+           "shutdown_zygote", "start_zygote", "warm_by_default", "zygote_pid"]
 
 CHILD_SCRIPT = Path(child.__file__).resolve()
 SOLUTION_NAME = "solution.py"
@@ -82,6 +98,13 @@ _EOF_GRACE = 2.0  # after the reply pipe closed, how long the child may take to 
 _MAX_ZYGOTE_FAILURES = 3  # deaths in a row before this process stops using a zygote
 
 Status = Literal["ok", "error", "timeout", "crashed"]
+Isolation = Literal["required", "preferred", "off"]
+BOUNDARY_FIX = (
+    "enable unprivileged user namespaces (sysctl -w kernel.unprivileged_userns_clone=1; on "
+    "Ubuntu 24.04 and later sysctl -w kernel.apparmor_restrict_unprivileged_userns=0), or "
+    "grade in the project's container image (see the README), or pass --trusted for code "
+    "you trust"
+)
 
 
 @dataclass(frozen=True)
@@ -90,11 +113,18 @@ class Limits:
 
     call_timeout: float = 2.0  # wall clock seconds per call
     import_timeout: float = 10.0  # wall clock for importing solution.py
+    # wall clock for the whole submission: the import and every call together (a correct
+    # solution that sleeps 1.9 s in each of 100 calls must not hold a batch for 190 s)
+    session_seconds: float = 30.0
     cpu_seconds: int = 60  # RLIMIT_CPU for the whole child
     # RLIMIT_AS: measured, the child maps about 100 MB with numpy imported and about
     # 260 MB once the student imports scipy.stats, so 1 GiB leaves the student ~750 MB
     memory_bytes: int = 1 << 30
-    file_bytes: int = 1 << 20  # RLIMIT_FSIZE
+    file_bytes: int = 1 << 20  # RLIMIT_FSIZE: one file
+    disk_bytes: int = 16 << 20  # the working folder's tmpfs (jailed): all files together
+    disk_inodes: int = 1024  # ... and its files and folders, at most
+    open_files: int = 64  # RLIMIT_NOFILE
+    source_bytes: int = 1 << 20  # a larger solution.py is not run
     output_bytes: int = 64 << 10  # stdout+stderr kept per call; the rest is dropped
 
 
@@ -125,22 +155,27 @@ class _Exchange:
 class Sandbox:
     """A child process running one solution.py; use as a context manager.
 
-    `warm`: fork the child from this process's zygote (True), start a fresh interpreter
-    (False), or as GRADER_SANDBOX_WARM says (None, the default: warm unless it is "0").
+    `solution`: the hand-in's solution.py (read here, as a regular file only) or its bytes.
+    `warm`: fork the child from this process's shared zygote (True), from a zygote of this
+    sandbox's own (False), or as GRADER_SANDBOX_WARM says (None, the default: shared
+    unless it is "0"). `isolation`: see the module's docstring.
     """
 
-    def __init__(self, solution: Path, limits: Limits = Limits(), *,
-                 warm: bool | None = None) -> None:
-        self.solution = Path(solution)
+    def __init__(self, solution: Path | bytes, limits: Limits = Limits(), *,
+                 warm: bool | None = None, isolation: Isolation = "required") -> None:
+        self.solution = solution
         self.limits = limits
-        self.network_isolated = False  # a private network namespace (needs root)
-        self.privileges_dropped = False  # the child runs as a per-session uid (needs root)
+        self.isolation: Isolation = isolation
+        self.jailed = False  # whether the current (or last) child ran behind the boundary
         self.import_output = ""  # what importing solution.py printed
         self.want_warm = warm_by_default() if warm is None else bool(warm)
-        self.warm = False  # whether the current (or last) child was forked by the zygote
+        self.warm = False  # whether the current (or last) child was forked by the shared zygote
+        self._source: bytes | None = None
         self._import_error: CallResult | None = None
-        self._tmp: Path | None = None
-        self._child: _ColdChild | _WarmChild | None = None
+        self._entered = False
+        self._tmp: Path | None = None  # a host folder, only for a child without the jail
+        self._own_zygote: _Zygote | None = None
+        self._child: _WarmChild | None = None
         self._zygote_lost = False  # the zygote died under the current child
         self._fds: list[int] = []
         self._req = self._rep = self._out = -1
@@ -148,13 +183,19 @@ class Sandbox:
         self._launch_failure = ""
         self._nonce = ""
         self._seq = 0
+        self._spent = 0.0  # wall clock used by the import and the calls so far
         self._output = _Output(limits.output_bytes)
         self._rep_buf = bytearray()
 
     # -- public API -------------------------------------------------------------------
 
     def __enter__(self) -> Sandbox:
-        self._tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-")).resolve()
+        self._entered = True
+        try:
+            self._source = self._read_source()
+        except HandinError as exc:
+            self._import_error = CallResult("error", message=exc.message)
+            return self
         try:
             self._start()
         except BaseException:
@@ -172,7 +213,8 @@ class Sandbox:
 
     @property
     def pid(self) -> int | None:
-        """The current child's pid, while one runs."""
+        """The current child's pid, while one runs (the zygote's fork: with the jail, the
+        session's process is its child, PID 1 of its own namespace)."""
         return self._child.pid if self._child is not None else None
 
     def call(
@@ -194,10 +236,11 @@ class Sandbox:
         that is not "ok" (it ends the list; later cases are not run), in one round trip.
 
         Each case has `timeout` seconds of its own, counted from the end of the previous
-        one; a timeout or a crash stops the child as `call` does. TypeError (before any
-        case runs) if a case holds a value that cannot be sent.
+        one, and all of them together no more than what is left of the submission's
+        `session_seconds`; a timeout or a crash stops the child as `call` does. TypeError
+        (before any case runs) if a case holds a value that cannot be sent.
         """
-        if self._tmp is None:
+        if not self._entered:
             raise RuntimeError("Sandbox.call outside its `with` block")
         encoded = [self._encode_kwargs(kwargs) for kwargs in cases]
         if not encoded:
@@ -209,6 +252,9 @@ class Sandbox:
         retried = False  # the current case ran again after its child died with the zygote
         while True:
             self._zygote_lost = False
+            if self._budget_left() <= 0:
+                results.append(self._out_of_time())
+                return results
             if self._child is None:
                 self._start()
                 if self._import_error is not None:
@@ -224,8 +270,11 @@ class Sandbox:
             payload = child.dumps({"seq": first, "function": function, "cases": todo})
             self._output.reset(expected=first)
             for seq in range(first, first + len(todo)):
-                got = self._exchange(payload if seq == first else None, seq, limit)
-                result = self._result(got, limit, what="", seq=seq)
+                wait = min(limit, self._budget_left())
+                got = self._timed_exchange(payload if seq == first else None, seq, wait)
+                result = self._result(got, wait, what="", seq=seq)
+                if result.status == "timeout" and wait < limit:
+                    result = self._out_of_time(result.output)
                 lost, self._zygote_lost = self._zygote_lost, False
                 if result.status == "ok":
                     results.append(result)
@@ -247,6 +296,21 @@ class Sandbox:
                 results.append(result)
                 return results
 
+    def _budget_left(self) -> float:
+        return self.limits.session_seconds - self._spent
+
+    def _out_of_time(self, output: str = "") -> CallResult:
+        return CallResult("timeout", message=f"the solution used up the "
+                          f"{self.limits.session_seconds:g} s that one submission may run",
+                          output=output)
+
+    def _timed_exchange(self, payload: bytes | None, seq: int, timeout: float) -> _Exchange:
+        started = time.monotonic()
+        try:
+            return self._exchange(payload, seq, timeout)
+        finally:
+            self._spent += time.monotonic() - started
+
     def _encode_kwargs(self, kwargs: Mapping[str, object]) -> dict[str, object]:
         encoded: dict[str, object] = {}
         for key, value in kwargs.items():
@@ -257,13 +321,28 @@ class Sandbox:
         return encoded
 
     def close(self) -> None:
-        """Kill the child (and its process group) and remove the temporary folder."""
-        self._stop()
-        if self._tmp is not None:
-            _remove_tree(self._tmp)
-            self._tmp = None
+        """Kill the child (and its process group), and remove the temporary folder of a
+        child without the jail (the jail's tmpfs goes with its namespace)."""
+        try:
+            self._stop()
+        finally:
+            own, self._own_zygote = self._own_zygote, None
+            if own is not None:
+                own.close()
+            if self._tmp is not None:
+                remove_tree(self._tmp)
+                self._tmp = None
 
     # -- the child's life -------------------------------------------------------------
+
+    def _read_source(self) -> bytes:
+        if isinstance(self.solution, bytes):
+            if len(self.solution) > self.limits.source_bytes:
+                raise HandinError("invalid", f"{SOLUTION_NAME} is larger than "
+                                             f"{self.limits.source_bytes >> 10} KB")
+            return self.solution
+        path = Path(self.solution)
+        return read_file(path.parent, path.name, self.limits.source_bytes)
 
     def _start(self) -> None:
         self._start_once()
@@ -274,23 +353,22 @@ class Sandbox:
             self._start_once()
 
     def _start_once(self) -> None:
-        assert self._tmp is not None
-        work = self._tmp / "work"
-        if work.exists():
-            _remove_tree(work)
-        work.mkdir(mode=0o700)
-        try:
-            shutil.copyfile(self.solution, work / SOLUTION_NAME)
-        except OSError as exc:
-            self._import_error = CallResult(
-                "error", message=f"cannot read {self.solution.name}: {exc.strerror}"
-            )
-            return
-        ready = self._launch(work, warm=self.want_warm)
-        if ready is None and self.warm:  # the warm path failed: a fresh interpreter then
-            _zygote_failed(self._last_zygote)
-            self._zygote_lost = False
-            ready = self._launch(work, warm=False)
+        for attempt in range(2):
+            zygote = self._zygote()
+            work: Path | None = None
+            if not zygote.jailed:
+                if self._tmp is None:
+                    self._tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-")).resolve()
+                work = self._tmp / "work"
+                if os.path.lexists(work):
+                    remove_tree(work)
+                work.mkdir(mode=0o700)
+            try:
+                ready = self._launch(zygote, work)
+                break
+            except _ZygoteGone:  # the shared zygote died meanwhile: the next one, once
+                if attempt:
+                    raise SandboxError("the sandbox's helper keeps dying") from None
         if ready is None:
             detail = self._output_text().strip()[-2000:]
             kind = self._launch_failure
@@ -300,34 +378,53 @@ class Sandbox:
             )
         if self.warm:
             _zygote_worked()
-        self.network_isolated = ready.get("network_isolated") is True
-        self.privileges_dropped = ready.get("privileges_dropped") is True
+        self.jailed = ready.get("jailed") is True
+        if self.isolation == "required" and not self.jailed:  # never: the zygote is jailed
+            self._stop()
+            raise SandboxError("the sandbox child is not behind the boundary")
 
         # no reset of the output here: what was drained with "ready" is already the import's
         self._seq = 1
-        got = self._exchange(None, 1, self.limits.import_timeout)
-        result = self._result(got, self.limits.import_timeout, what="importing solution.py ",
-                              seq=None)
+        wait = min(self.limits.import_timeout, self._budget_left())
+        got = self._timed_exchange(None, 1, wait)
+        result = self._result(got, wait, what="importing solution.py ", seq=None)
         self.import_output = result.output
         if result.status != "ok":
             self._import_error = result
             self._stop()
 
-    def _launch(self, work: Path, warm: bool) -> dict[str, object] | None:
+    def _zygote(self) -> _Zygote:
+        """The zygote for this session: the shared one, or one of this sandbox's own when
+        warm starts are off or the shared one keeps dying."""
+        if self.want_warm:
+            shared = _current_zygote(self.isolation)
+            if shared is not None:
+                self.warm = True
+                self._last_zygote = shared
+                return shared
+        self.warm = False
+        own = self._own_zygote
+        if own is None or not own.usable():
+            if own is not None:
+                own.kill()
+            self._own_zygote = own = _Zygote.start(self.isolation)
+        self._last_zygote = own
+        return own
+
+    def _launch(self, zygote: _Zygote, work: Path | None) -> dict[str, object] | None:
         """Start a child and wait for its "ready"; the reply, or None (child stopped)."""
+        assert self._source is not None
         req_r, self._req = os.pipe()
         self._rep, rep_w = os.pipe()
         self._fds = [self._req, self._rep]
         try:
-            spawned = self._spawn_warm(work, req_r, rep_w) if warm else None
-            self._child = spawned or self._spawn_cold(work, req_r, rep_w)
+            self._child = self._spawn(zygote, work, req_r, rep_w)
         except BaseException:
             self._close_fds()
             raise
         finally:
             os.close(req_r)
             os.close(rep_w)
-        self.warm = self._child.warm
         self._out = self._child.out
         for fd in (self._req, self._rep, self._out):
             os.set_blocking(fd, False)
@@ -339,56 +436,36 @@ class Sandbox:
         config = {
             "nonce": self._nonce,
             "parent_pid": self._child.parent,
-            "workdir": str(work),
             "file": SOLUTION_NAME,
+            "source": base64.b64encode(self._source).decode("ascii"),
             "cpu_seconds": self.limits.cpu_seconds,
             "memory_bytes": self.limits.memory_bytes,
             "file_bytes": self.limits.file_bytes,
+            "open_files": self.limits.open_files,
             "recursion_limit": RECURSION_LIMIT,
             "denied_roots": [str(Path(__file__).resolve().parent)],
         }
         got = self._exchange(child.dumps(config), 0, STARTUP_TIMEOUT)
         if got.kind != _Exchange.REPLY or got.reply is None or got.reply.get("status") != "ready":
             self._launch_failure = got.kind
-            if self.warm:
-                self._stop()
+            self._stop()
             return None
         return got.reply
 
-    def _spawn_cold(self, work: Path, req_r: int, rep_w: int) -> _ColdChild:
-        try:
-            proc = subprocess.Popen(
-                [_executable(), "-I", "-S", "-B", str(CHILD_SCRIPT), str(req_r), str(rep_w),
-                 *_site_dirs()],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=work,
-                env=_child_env(work),
-                pass_fds=(req_r, rep_w),
-                start_new_session=True,
-                close_fds=True,
-            )
-        except OSError as exc:
-            raise SandboxError(f"cannot start the sandbox child: {exc}") from exc
-        return _ColdChild(proc)
-
-    def _spawn_warm(self, work: Path, req_r: int, rep_w: int) -> _WarmChild | None:
-        """A child forked by this process's zygote, or None (no zygote: go cold)."""
-        zygote = _current_zygote()
-        if zygote is None:
-            return None
-        self._last_zygote = zygote
+    def _spawn(self, zygote: _Zygote, work: Path | None, req_r: int, rep_w: int) -> _WarmChild:
+        """A child forked by `zygote`; SandboxError if it cannot be had."""
         out_r, out_w = os.pipe()
         try:
             pid, number = zygote.spawn(work, _child_env(work), (req_r, rep_w, out_w))
-        except _ZygoteGone:
+        except _ZygoteGone as exc:
             os.close(out_r)
+            if zygote is self._own_zygote:
+                raise SandboxError(f"the sandbox's helper died ({exc})") from exc
             _zygote_failed(zygote)
-            return None
-        except _ZygoteRefused:  # fork failed there (EAGAIN ...): this session goes cold
+            raise
+        except _ZygoteRefused as exc:  # fork failed there (EAGAIN ...)
             os.close(out_r)
-            return None
+            raise SandboxError(f"the sandbox could not start a process ({exc})") from exc
         finally:
             os.close(out_w)
         return _WarmChild(self, zygote, pid, number, out_r)
@@ -698,46 +775,8 @@ class _Output:
         self.dropped += max(0, len(chunk) - max(room, 0))
 
 
-class _ColdChild:
-    """A fresh interpreter started by this process (the cold path)."""
-
-    warm = False
-
-    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None
-        self.proc = proc
-        self.pid = proc.pid
-        self.parent = os.getpid()
-        self.out = proc.stdout.fileno()
-
-    def finish(self, grace: float) -> int | None:
-        """Wait up to `grace` s for an exit of its own (its code, else None), then kill
-        the process group and reap; SandboxError if it does not die."""
-        proc = self.proc
-        code = None
-        try:
-            if grace > 0:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    code = proc.wait(timeout=grace)
-            if proc.returncode is None:
-                # The pgid is the child's pid (start_new_session) and stays reserved until
-                # the child is reaped below, so this cannot hit a recycled group.
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                try:
-                    proc.wait(timeout=_KILL_AFTER)
-                except subprocess.TimeoutExpired as exc:
-                    raise SandboxError(f"the sandbox child {proc.pid} does not die") from exc
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-        return code
-
-
 class _WarmChild:
-    """A child forked by the zygote: the zygote kills, reaps and reports its status."""
-
-    warm = True
+    """A child forked by a zygote: the zygote kills, reaps and reports its status."""
 
     def __init__(self, box: Sandbox, zygote: _Zygote, pid: int, number: int, out: int) -> None:
         self.box = box
@@ -748,8 +787,10 @@ class _WarmChild:
         self.out = out
 
     def finish(self, grace: float) -> int | None:
-        """As _ColdChild.finish. If the zygote is gone, so is the child (its parent-death
-        signal): there is nothing left to kill, and the session learns the zygote was lost."""
+        """Wait up to `grace` s for an exit of its own (its code, else None), then kill
+        the process group and reap; SandboxError if it does not die. If the zygote is
+        gone, so is the child (its parent-death signal): there is nothing left to kill,
+        and the session learns the zygote was lost."""
         try:
             return self.zygote.reap(self.pid, self.number, grace)
         except _ZygoteGone:
@@ -774,10 +815,12 @@ class _ZygoteRefused(Exception):
 class _Zygote:
     """This process's warm helper (see `grader._sandbox_child._zygote` for its protocol)."""
 
-    def __init__(self) -> None:
+    def __init__(self, jail: bool) -> None:
         self.owner = os.getpid()
         self.pid = -1
         self.closed = False
+        self.jailed = False
+        self.jail_error = ""
         self._lock = threading.Lock()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._sock = ours
@@ -789,7 +832,7 @@ class _Zygote:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 cwd="/",
-                env=_child_env(Path("/")),
+                env=_child_env(None),
                 pass_fds=(theirs.fileno(),),
                 start_new_session=True,
                 close_fds=True,
@@ -803,21 +846,55 @@ class _Zygote:
         # the parent-death signal follows the thread that started the zygote: ask for it
         # only from the main thread (socket EOF covers the owner's death in any case)
         main = threading.current_thread() is threading.main_thread()
-        reply = self._ask({"op": "hello", "owner": self.owner, "pdeathsig": main}, (),
-                          STARTUP_TIMEOUT)
+        hello: dict[str, object] = {"op": "hello", "owner": self.owner, "pdeathsig": main}
+        if jail:
+            hello["jail"] = {"binds": _runtime_binds(), "masks": _masked(),
+                             "disk_bytes": Limits.disk_bytes, "disk_inodes": Limits.disk_inodes}
+        reply = self._ask(hello, (), STARTUP_TIMEOUT)
         pid = reply.get("pid")
         if type(pid) is not int or pid != self._proc.pid:
             self.kill()
             raise _ZygoteGone("its greeting was malformed")
         self.pid = pid
+        self.jailed = reply.get("jailed") is True
+        if jail and not self.jailed:
+            self.jail_error = str(reply.get("jail_error") or "it did not say why")
+            self.close()
+
+    @classmethod
+    def start(cls, isolation: Isolation) -> _Zygote:
+        """A zygote for `isolation`: jailed unless "off"; for "preferred", one without
+        the jail where the system cannot give it. BoundaryUnavailable for "required"
+        where it cannot; SandboxError if no zygote starts at all."""
+        jail = isolation != "off"
+        reason = _jail_failure[0] if _jail_failure else _jail.unavailable_reason()
+        if jail and reason is not None:
+            if isolation == "required":
+                raise BoundaryUnavailable(
+                    f"this system cannot isolate untrusted code ({reason}): {BOUNDARY_FIX}")
+            jail = False
+        try:
+            zygote = cls(jail)
+            if jail and not zygote.jailed:
+                _jail_failure[:] = [zygote.jail_error]
+                if isolation == "required":
+                    raise BoundaryUnavailable(
+                        f"this system cannot isolate untrusted code ({zygote.jail_error}): "
+                        f"{BOUNDARY_FIX}")
+                zygote = cls(False)
+        except _ZygoteGone as exc:
+            raise SandboxError(f"the sandbox's helper did not start ({exc})") from exc
+        return zygote
 
     def usable(self) -> bool:
         return not self.closed and self.owner == os.getpid() and self._proc.poll() is None
 
-    def spawn(self, work: Path, env: dict[str, str], fds: tuple[int, int, int]) -> tuple[int, int]:
-        """Fork a child for a session; (pid, number)."""
-        reply = self._ask({"op": "spawn", "workdir": str(work), "env": env}, fds,
-                          ZYGOTE_TIMEOUT)
+    def spawn(self, work: Path | None, env: dict[str, str],
+              fds: tuple[int, int, int]) -> tuple[int, int]:
+        """Fork a child for a session; (pid, number). `work`: its folder (None: jailed, its
+        own tmpfs)."""
+        reply = self._ask({"op": "spawn", "workdir": str(work) if work else None, "env": env},
+                          fds, ZYGOTE_TIMEOUT)
         pid, number = reply.get("pid"), reply.get("number")
         if type(pid) is int and type(number) is int and pid > 0:
             return pid, number
@@ -894,7 +971,8 @@ class _Zygote:
 
 
 _lock = threading.Lock()  # guards the module's zygote state below
-_zygote: _Zygote | None = None
+_zygotes: dict[str, _Zygote] = {}  # this process's shared zygote, by isolation
+_jail_failure: list[str] = []  # why the kernel refused the jail here, once known
 _failures = 0  # zygote deaths since the last good spawn
 _warned = False
 _atexit_registered = False
@@ -907,48 +985,69 @@ def warm_by_default() -> bool:
     return value not in ("0", "false", "no", "off")
 
 
-def zygote_pid() -> int | None:
-    """The pid of this process's zygote, while one runs."""
+def zygote_pid(isolation: Isolation = "required") -> int | None:
+    """The pid of this process's shared zygote for `isolation`, while one runs."""
     with _lock:
-        zygote = _zygote
+        zygote = _zygotes.get(isolation)
         return zygote.pid if zygote is not None and zygote.usable() else None
 
 
-def start_zygote() -> None:
+def start_zygote(isolation: Isolation = "required") -> None:
     """Start this process's zygote now rather than at its first sandbox (a pool worker,
-    before its first submission); nothing when warm starts are off."""
+    before its first submission); nothing when warm starts are off. BoundaryUnavailable
+    if `isolation` is "required" and the system cannot give the boundary."""
     if warm_by_default():
-        _current_zygote()
+        _current_zygote(isolation)
+
+
+def boundary_problem() -> str | None:
+    """Why untrusted code cannot be graded here (one line, with the fix), or None.
+
+    Starts the shared "required" zygote to find out, which grading needs anyway."""
+    try:
+        if warm_by_default():
+            _current_zygote("required")
+        else:
+            _Zygote.start("required").close()
+    except BoundaryUnavailable as exc:
+        return str(exc)
+    except SandboxError:
+        return None  # not the boundary's fault: grading will say what failed
+    return None
 
 
 def shutdown_zygote() -> None:
-    """Stop this process's zygote (at exit, or to release it); the next sandbox starts one."""
-    global _zygote
+    """Stop this process's zygotes (at exit, or to release them); the next sandbox starts
+    one."""
     with _lock:
-        zygote, _zygote = _zygote, None
-    if zygote is not None:
+        zygotes = list(_zygotes.values())
+        _zygotes.clear()
+    for zygote in zygotes:
         zygote.close()
 
 
-def _current_zygote() -> _Zygote | None:
-    """This process's zygote, started if need be; None when warm starts are off here."""
-    global _zygote, _atexit_registered
+def _current_zygote(isolation: Isolation) -> _Zygote | None:
+    """This process's shared zygote for `isolation`, started if need be; None when it
+    keeps dying (the sandbox then starts one of its own)."""
+    global _atexit_registered
     with _lock:
-        zygote = _zygote
+        zygote = _zygotes.get(isolation)
         if zygote is not None and zygote.usable():
             return zygote
         if zygote is not None:  # died since the last session
-            _zygote = None
+            del _zygotes[isolation]
             zygote.kill()
             _count_failure("it died")
         if _failures >= _MAX_ZYGOTE_FAILURES:
             return None
         try:
-            zygote = _Zygote()
-        except _ZygoteGone as exc:
+            zygote = _Zygote.start(isolation)
+        except BoundaryUnavailable:
+            raise
+        except SandboxError as exc:
             _count_failure(str(exc), fatal=True)
             return None
-        _zygote = zygote
+        _zygotes[isolation] = zygote
         if not _atexit_registered:
             atexit.register(shutdown_zygote)
             _atexit_registered = True
@@ -957,13 +1056,15 @@ def _current_zygote() -> _Zygote | None:
 
 def _zygote_failed(zygote: _Zygote | None) -> None:
     """A zygote died under a session or failed one: drop it; the next sandbox starts one."""
-    global _zygote
     if zygote is None:
         return
     with _lock:
-        if _zygote is not zygote:
+        for key, value in list(_zygotes.items()):
+            if value is zygote:
+                del _zygotes[key]
+                break
+        else:
             return  # already handled
-        _zygote = None
         zygote.kill()
         _count_failure("it died")
 
@@ -974,8 +1075,8 @@ def _count_failure(reason: str, fatal: bool = False) -> None:
     if _failures >= _MAX_ZYGOTE_FAILURES and not _warned:
         _warned = True
         with contextlib.suppress(Exception):
-            print(f"grader: the warm sandbox helper failed ({reason}); "
-                  "starting a fresh interpreter for each submission", file=sys.stderr)
+            print(f"grader: the shared sandbox helper failed ({reason}); "
+                  "starting one for each submission", file=sys.stderr)
 
 
 def _zygote_worked() -> None:
@@ -985,12 +1086,12 @@ def _zygote_worked() -> None:
 
 def _after_fork_in_child() -> None:
     """A forked process (a pool worker, say) starts its own zygote when it needs one."""
-    global _lock, _zygote, _failures
+    global _lock, _failures
     _lock = threading.Lock()  # another thread may have held it at the fork
-    zygote, _zygote = _zygote, None
-    if zygote is not None:
+    for zygote in _zygotes.values():
         zygote.forget()
         _inherited.append(zygote)  # its Popen must be neither waited on nor collected here
+    _zygotes.clear()
     if not _warned:
         _failures = 0
 
@@ -1024,11 +1125,12 @@ def _death_message(code: int | None, limits: Limits) -> str:
     return f"the process was killed by {name}"
 
 
-def _child_env(work: Path) -> dict[str, str]:
+def _child_env(work: Path | None) -> dict[str, str]:
     env = {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "HOME": str(work),
+        "HOME": str(work) if work is not None else _jail.WORKDIR,
+        "TMPDIR": str(work) if work is not None else _jail.WORKDIR,
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
@@ -1052,10 +1154,83 @@ def _site_dirs() -> list[str]:
     return seen
 
 
-def _remove_tree(path: Path) -> None:
-    """rmtree that also gets through folders a student made unreadable."""
-    for root, dirs, _ in os.walk(path):
-        for name in dirs:
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.join(root, name), 0o700)
-    shutil.rmtree(path, ignore_errors=True)
+_SYSTEM_LIBRARIES = ("/lib", "/lib64", "/lib32", "/usr/lib", "/usr/lib64", "/usr/lib32",
+                     "/usr/local/lib")
+
+
+def _runtime_binds() -> list[str]:
+    """What the jail shows, read-only: the interpreter's standard library, the folders
+    of NumPy and this environment's packages, the system's shared libraries."""
+    paths = sysconfig.get_paths()
+    found = [paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")
+             if key in paths]
+    found += _site_dirs()
+    found += [os.path.dirname(os.path.realpath(_executable()))]  # libpython beside, some builds
+    found += [p for p in _SYSTEM_LIBRARIES if os.path.lexists(p)]
+    return [p for p in dict.fromkeys(found) if os.path.isabs(p) and os.path.lexists(p)]
+
+
+def _masked() -> list[str]:
+    """Folders inside the runtime binds that the jail covers: the grader's own package
+    (with the bundled bank's reference solutions)."""
+    return [str(Path(__file__).resolve().parent)]
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder a student's process wrote into, whatever it holds.
+
+    Never follows a link (entries are unlinked, folders renamed, by descriptor) and
+    never recurses: each sub-folder is first moved up to the top, so the depth of the
+    tree costs neither stack nor descriptors (3,000 nested folders included), and a
+    folder the student made unreadable is made readable (it is known to be a folder:
+    nothing the student points to is changed).
+    """
+    try:
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # a link or a file where the folder was: remove the name
+        return
+    try:
+        pending = ["."]
+        count = 0
+        while pending:
+            name = pending.pop()
+            try:
+                folder = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                                 | os.O_CLOEXEC, dir_fd=top)
+            except PermissionError:
+                with contextlib.suppress(OSError):
+                    os.chmod(name, 0o700, dir_fd=top)
+                try:
+                    folder = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                                     | os.O_CLOEXEC, dir_fd=top)
+                except OSError:
+                    continue
+            except OSError:
+                continue
+            try:
+                with contextlib.suppress(OSError):
+                    os.fchmod(folder, 0o700)  # entries of a folder made read-only
+                for entry in list(os.scandir(folder)):
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            count += 1
+                            moved = f".grader-rm-{count}"
+                            os.rename(entry.name, moved, src_dir_fd=folder, dst_dir_fd=top)
+                            pending.append(moved)
+                        else:
+                            os.unlink(entry.name, dir_fd=folder)
+                    except OSError:
+                        continue
+            finally:
+                os.close(folder)
+            if name != ".":
+                with contextlib.suppress(OSError):
+                    os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)

@@ -121,9 +121,12 @@ class Document:
         return error_cls(message, file=self.file, key=key_text(path) or None, line=self.line(path))
 
 
-def load(path: Path, error_cls: type[_Located], *, text_only: bool = False) -> Document:
-    """Load one YAML file. `text_only` keeps every scalar as the text typed (answers files)."""
-    source = read_text(path, error_cls)
+def load(path: Path, error_cls: type[_Located], *, text_only: bool = False,
+         source: str | None = None) -> Document:
+    """Load one YAML file. `text_only` keeps every scalar as the text typed (answers files);
+    `source`: its text, already read (a hand-in, read as a regular file only)."""
+    if source is None:
+        source = read_text(path, error_cls)
     loader_cls = _LOADERS[text_only]
     try:
         loader = loader_cls(source)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,10 +297,10 @@ def test_a_killed_batch_resumes_and_its_workers_exit(assignment: Assignment,
 def patched_grade(fail: dict[str, Callable[[], object]]) -> Callable[..., Result]:
     """grade(), but some students trigger a failure first (workers inherit it by fork)."""
 
-    def run(folder: Path, assignment: Assignment, student: str) -> Result:
+    def run(folder: Path, assignment: Assignment, student: str, **options: Any) -> Result:
         if student in fail:
             fail[student]()
-        return grade(folder, assignment, student)
+        return grade(folder, assignment, student, **options)
 
     return run
 

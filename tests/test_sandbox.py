@@ -56,6 +56,26 @@ def _children(pid: int | None) -> list[int]:
     return found
 
 
+def _session_pid(box: Sandbox) -> int:
+    """The process running the student's code. Jailed, it is the only child of the
+    zygote's fork (which waits for it): PID 1 of the session's own namespace."""
+    assert box.pid is not None
+    if not box.jailed:
+        return box.pid
+    kids = _children(box.pid)
+    assert len(kids) == 1, kids
+    return kids[0]
+
+
+def _status(pid: int) -> dict[str, str]:
+    """/proc/PID/status as a dict."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
 def _exists(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists()
 
@@ -239,7 +259,7 @@ def test_escape_is_refused(escape: Sandbox, tmp_path: Path, function: str) -> No
     assert result.status == "error", result
     assert result.message.startswith("SandboxRefusal: "), result.message
     assert not marker.exists()
-    assert _children(escape.pid) == []
+    assert _children(_session_pid(escape)) == []
     assert escape.call("uid", {}).status == "ok"  # the child is still fine
 
 
@@ -255,8 +275,8 @@ def test_removing_outside_is_refused(escape: Sandbox, tmp_path: Path, function: 
 def test_threads_cannot_start(escape: Sandbox, tmp_path: Path) -> None:
     marker = tmp_path / "marker"
     result = escape.call("thread", {"marker": str(marker)})
-    if escape.privileges_dropped:  # RLIMIT_NPROC=1 for the child's own uid
-        assert result.status == "error" and "can't start new thread" in result.message
+    # seccomp refuses clone, and RLIMIT_NPROC=1 in the session's user namespace
+    assert result.status == "error" and "can't start new thread" in result.message
     assert not marker.exists()
 
 
@@ -276,17 +296,32 @@ def test_no_network(escape: Sandbox) -> None:
         assert readable == []  # no connection arrived
 
 
-@root_only
-def test_child_has_its_own_network_namespace(escape: Sandbox) -> None:
-    assert escape.network_isolated
-    assert os.readlink(f"/proc/{escape.pid}/ns/net") != os.readlink("/proc/self/ns/net")
+NAMESPACES = ["user", "mnt", "pid", "net", "ipc", "uts"]
+
+
+def test_child_is_behind_the_boundary(escape: Sandbox) -> None:
+    """Its own namespaces (none shared with us or the zygote), no capability anywhere,
+    no_new_privs, a seccomp filter, and as root another uid on the host."""
+    assert escape.jailed
+    session = _session_pid(escape)
+    zygote = escape._last_zygote
+    assert zygote is not None
+    for ns in NAMESPACES:
+        theirs = os.readlink(f"/proc/{session}/ns/{ns}")
+        assert theirs != os.readlink(f"/proc/self/ns/{ns}"), ns
+        assert theirs != os.readlink(f"/proc/{zygote.pid}/ns/{ns}"), ns
+    status = _status(session)
+    for caps in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert int(status[caps], 16) == 0, (caps, status[caps])
+    assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2"
+    assert status["NSpid"].split()[-1] == "1"  # PID 1 of its own namespace
+    host_uid = int(status["Uid"].split()[0])
+    assert host_uid != 0 if IS_ROOT else host_uid == os.getuid()
 
 
 @root_only
 def test_child_does_not_run_as_root(escape: Sandbox) -> None:
-    assert escape.privileges_dropped
-    result = escape.call("uid", {})
-    assert result.status == "ok" and result.value not in (0, os.getuid())
+    assert int(_status(_session_pid(escape))["Uid"].split()[1]) not in (0, os.getuid())
 
 
 def test_signalling_the_parent_is_refused(escape: Sandbox) -> None:
@@ -303,6 +338,9 @@ def test_raising_limits_is_refused(escape: Sandbox) -> None:
     ("function", "path"),
     [
         ("read_file", str(Path(grader.__file__).parent / "errors.py")),  # the grader, its bank
+        ("read_file", "/etc/passwd"),
+        ("list_dir", "/root"),
+        ("list_dir", "/tmp"),
         ("read_file", "/proc/self/environ"),
         ("list_dir", "/proc/self/fd"),
         ("read_file", "/usr/lib/../../etc/hostname"),
@@ -311,7 +349,9 @@ def test_raising_limits_is_refused(escape: Sandbox) -> None:
 )
 def test_reading_private_places_is_refused(escape: Sandbox, function: str, path: str) -> None:
     result = escape.call(function, {"path": path})
-    assert result.status == "error" and result.message.startswith("SandboxRefusal: "), result
+    # the hook refuses, or (the jail) there is no such path
+    assert result.status == "error", result
+    assert result.message.startswith(("SandboxRefusal: ", "FileNotFoundError: ")), result
 
 
 @pytest.mark.skipif(not Path("/usr/lib/ssl/private").is_symlink(), reason="Debian's layout")
@@ -325,7 +365,7 @@ def test_environment_is_scrubbed(escape: Sandbox) -> None:
     result = escape.call("environment", {})
     assert result.status == "ok" and isinstance(result.value, dict)
     assert set(result.value) <= {
-        "PATH", "LANG", "HOME", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+        "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
         "PYTHONHASHSEED", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
     }
     assert result.value["PATH"] == "/usr/bin:/bin"
@@ -787,15 +827,21 @@ def test_missing_solution_is_an_import_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_exit_kills_the_child_and_removes_its_folder(mode: str) -> None:
+def test_exit_kills_the_child_and_leaves_nothing_on_the_host(mode: str) -> None:
     with _open(HOSTILE / "correct.py", FAST, mode) as box:
-        pid = box.pid
+        pid, session = box.pid, _session_pid(box)
+        assert box.call("cwd", {}).value == "/work"  # its own tmpfs, not a host folder
+        assert pid is not None and _exists(pid) and _exists(session)
+        assert box._tmp is None
+    assert not _exists(pid) and not _exists(session)
+
+
+def test_without_the_jail_the_folder_is_removed() -> None:
+    with Sandbox(HOSTILE / "correct.py", FAST, isolation="off") as box:
+        assert not box.jailed
         workdir = box.call("cwd", {}).value
-        assert pid is not None and _exists(pid)
         assert isinstance(workdir, str) and Path(workdir).is_dir()
-    assert not _exists(pid)
     assert not Path(workdir).exists() and not Path(workdir).parent.exists()
-    assert _children(pid) == []
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -1001,7 +1047,10 @@ def test_warm_is_the_default_and_can_be_turned_off(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(sandbox.WARM_ENV, "0")
     with Sandbox(HOSTILE / "correct.py", FAST) as box:
         assert not box.warm and box.call("add", {"x": 1, "y": 2}).value == 3
-        assert box.pid is not None and _ppid(box.pid) == os.getpid()  # our own child
+        own = box._own_zygote  # a zygote of the sandbox's own, a child of ours
+        assert own is not None and box.pid is not None and _ppid(box.pid) == own.pid
+        assert _ppid(own.pid) == os.getpid()
+    assert _state(own.pid) is None  # closed with the sandbox
 
 
 def _ppid(pid: int) -> int:
@@ -1016,7 +1065,8 @@ def test_warm_child_is_the_zygotes_and_set_up_like_a_fresh_one(probe: Path) -> N
             assert result.status == "ok", result
             got[mode] = result.value
             assert box.pid is not None
-            expected_parent = sandbox.zygote_pid() if mode == "warm" else os.getpid()
+            own = box._own_zygote
+            expected_parent = sandbox.zygote_pid() if mode == "warm" else own and own.pid
             assert _ppid(box.pid) == expected_parent
     assert got["warm"] == got["cold"]  # modules, signals, limits, session, stdio, threads ...
 
@@ -1030,7 +1080,8 @@ def test_each_session_has_its_own_uid_nonce_folder_and_random_state(probe: Path)
             assert isinstance(result.value, dict)
             assert result.value["nonce"] == box._nonce
             seen.append(result.value)
-    keys = ["nonce", "cwd", "random", "np_legacy", "np_default"] + (["uid"] if IS_ROOT else [])
+    # (each has /work of its own: see test_each_session_has_a_fresh_tmpfs)
+    keys = ["nonce", "random", "np_legacy", "np_default"]
     for key in keys:
         values = [s[key] for s in seen]
         assert len(set(values)) == len(values), (key, values)
@@ -1043,9 +1094,9 @@ def _pipe_inodes(fds: list[int]) -> set[str]:
 @pytest.mark.parametrize("mode", MODES)
 def test_child_holds_no_fd_but_its_own(mode: str) -> None:
     with _open(HOSTILE / "correct.py", FAST, mode) as box:
-        assert box.pid is not None
-        fds = {int(fd): os.readlink(f"/proc/{box.pid}/fd/{fd}")
-               for fd in os.listdir(f"/proc/{box.pid}/fd")}
+        session = _session_pid(box)
+        fds = {int(fd): os.readlink(f"/proc/{session}/fd/{fd}")
+               for fd in os.listdir(f"/proc/{session}/fd")}
         assert fds.pop(0) == "/dev/null"
         output = fds.pop(1)
         assert fds.pop(2) == output  # stdout and stderr: one output pipe
@@ -1057,8 +1108,7 @@ def test_child_holds_no_fd_but_its_own(mode: str) -> None:
             zygote = sandbox.zygote_pid()
             held = {os.readlink(f"/proc/{zygote}/fd/{fd}")
                     for fd in os.listdir(f"/proc/{zygote}/fd")}
-            assert not held & ours
-            assert not [h for h in held if h.startswith("pipe:")]
+            assert not held & ours  # (it holds a pipe per live session, for its process's pid)
 
 
 def test_no_zombies_after_50_sessions(tmp_path: Path) -> None:
@@ -1123,25 +1173,39 @@ def test_start_zygote_starts_it_before_the_first_session(
     assert sandbox.zygote_pid() == zygote        # the session used the one started early
 
 
-def test_a_zygote_that_cannot_start_means_cold_sessions(
+def test_a_shared_zygote_that_cannot_start_means_one_per_sandbox(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sandbox.shutdown_zygote()
     monkeypatch.setattr(sandbox, "_failures", 0)  # all three restored after the test
     monkeypatch.setattr(sandbox, "_warned", False)
+    start = sandbox._Zygote.start
+    calls = []
 
-    def cannot(self: object) -> None:
-        raise sandbox._ZygoteGone("cannot start it: testing")
+    def first_fails(isolation: sandbox.Isolation) -> sandbox._Zygote:
+        calls.append(isolation)
+        if len(calls) == 1:
+            raise sandbox.SandboxError("the sandbox's helper did not start (testing)")
+        return start(isolation)
 
-    monkeypatch.setattr(sandbox._Zygote, "__init__", cannot)
+    monkeypatch.setattr(sandbox._Zygote, "start", first_fails)
     for _ in range(2):
         with Sandbox(HOSTILE / "correct.py", FAST, warm=True) as box:
-            assert not box.warm
+            assert not box.warm and box.jailed
             assert box.call("add", {"x": 1, "y": 2}).value == 3
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.count("warm sandbox helper failed") == 1
+    assert err.count("shared sandbox helper failed") == 1
     assert sandbox.zygote_pid() is None
+    assert len(calls) == 3  # the shared one once, then one for each sandbox
+
+
+def test_each_session_has_a_fresh_tmpfs() -> None:
+    source = b"import os\ndef leave():\n    open('left.txt', 'w').write('x')\n" \
+             b"    return sorted(os.listdir('.'))\n"
+    for _ in range(3):
+        with Sandbox(source, FAST) as box:
+            assert box.call("leave", {}).value == ["left.txt", "solution.py"]
 
 
 def test_a_forked_process_starts_its_own_zygote() -> None:
@@ -1180,25 +1244,30 @@ def test_a_forked_process_starts_its_own_zygote() -> None:
 
 def test_zygote_and_children_die_with_their_owner() -> None:
     script = textwrap.dedent(f"""
-        import sys, time
+        import os, sys, time
         from pathlib import Path
         from grader.sandbox import Limits, Sandbox, zygote_pid
         box = Sandbox(Path({str(HOSTILE / "crash.py")!r}), Limits(call_timeout=60),
                       warm=True).__enter__()
-        print(zygote_pid(), box.pid, flush=True)
+        kids = [p for p in os.listdir("/proc") if p.isdigit() and
+                open(f"/proc/{{p}}/stat").read().rsplit(")", 1)[1].split()[1] == str(box.pid)]
+        print(zygote_pid(), box.pid, kids[0], flush=True)
         box.call("loop", {{}})
     """)
     root = Path(__file__).resolve().parent.parent
     owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=root,
                              env={**os.environ, "PYTHONPATH": str(root)})
     assert owner.stdout is not None
-    zygote, box_pid = map(int, owner.stdout.readline().split())
+    zygote, box_pid, session = map(int, owner.stdout.readline().split())
     time.sleep(0.2)  # the child is now spinning in `loop`
-    assert _state(zygote) is not None and _state(box_pid) == "R"
+    assert _state(zygote) is not None and _state(session) == "R"
     owner.kill()
     owner.wait()
     owner.stdout.close()
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and {_state(zygote), _state(box_pid)} - {None, "Z"}:
+    def alive() -> set[str | None]:
+        return {_state(zygote), _state(box_pid), _state(session)} - {None, "Z"}
+
+    while time.monotonic() < deadline and alive():
         time.sleep(0.02)
-    assert _state(zygote) in (None, "Z") and _state(box_pid) in (None, "Z")
+    assert not alive()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..bank import Bank, reference_cases
 from ..result import Status
-from ..sandbox import CallResult, Limits, Sandbox
+from ..sandbox import CallResult, Isolation, Limits, Sandbox
 from ..spec import Part, Tolerance
 from ..variants import Variant
 from .common import Outcome, correct
@@ -193,7 +194,10 @@ def _fresh(value: Any) -> Any:
 _IMMUTABLE = frozenset({int, float, bool, str, bytes, type(None), complex})
 
 
-def open_sandbox(solution: Path, limits: Limits | None = None) -> Sandbox | None:
-    if not solution.is_file():
+def open_sandbox(solution: Path, limits: Limits | None = None,
+                 isolation: Isolation = "required") -> Sandbox | None:
+    """A sandbox for the hand-in's solution.py, or None if there is none. A link, a FIFO
+    or an oversized file is not read: the sandbox reports it as its import error."""
+    if not os.path.lexists(solution):
         return None
-    return Sandbox(solution, limits or Limits())
+    return Sandbox(solution, limits or Limits(), isolation=isolation)
