@@ -34,11 +34,17 @@ class DemoResult:
     results: list[Result]
 
 
-def run_demo(out: Path, progress: Callable[[str], None] | None = None) -> DemoResult:
+# The bundled assignment of each lesson: 1 probability and likelihood, 2 distances,
+# divergences and the evaluation of generative models.
+LESSONS = {1: "assignment.yaml", 2: "assignment-2.yaml"}
+
+
+def run_demo(out: Path, progress: Callable[[str], None] | None = None,
+             lesson: int = 1) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     data = resources.files("grader").joinpath("demo")
-    for name in ("assignment.yaml", "roster.csv"):
-        write_atomic(out / name, data.joinpath(name).read_text("utf-8"))
+    write_atomic(out / "assignment.yaml", data.joinpath(LESSONS[lesson]).read_text("utf-8"))
+    write_atomic(out / "roster.csv", data.joinpath("roster.csv").read_text("utf-8"))
     assignment = load_assignment(out / "assignment.yaml")
     students = load_roster(out / "roster.csv")
     folders = {name: out / name for name in ("students", "submissions", "report")}
