@@ -237,9 +237,10 @@ def enter_zygote_jail(binds: list[str], masks: list[str], root: str = "/tmp") ->
     proc_fd = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         namespaces = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC | _CLONE_NEWUTS
-        if uid == 0:
-            _unshare(namespaces, "unshare (mount, network, IPC, UTS namespaces)")
-        else:
+        as_root = uid == 0 and _libc().unshare(namespaces) == 0
+        if not as_root:
+            # a normal user, or a root without CAP_SYS_ADMIN (a container's): the same
+            # jail inside a user namespace of its own
             _unshare(_CLONE_NEWUSER | namespaces,
                      "unshare (user namespace: are unprivileged user namespaces enabled?)")
             _map_ids(proc_fd, uid, gid, uid, gid)
@@ -270,7 +271,7 @@ def enter_zygote_jail(binds: list[str], masks: list[str], root: str = "/tmp") ->
         _check(_libc().umount2(b"/.old", _MNT_DETACH), "umount the old root")
         os.rmdir("/.old")
         _mount(None, "/", None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
-        if uid == 0:
+        if as_root:
             # a uid of its own, high and random: no other process on the host has it
             # (nothing to signal), no file belongs to it; capabilities go with root
             mine = 0x40000000 + int.from_bytes(os.urandom(3), "big")

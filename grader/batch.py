@@ -158,6 +158,8 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
         raise SubmissionError("no such folder of submissions", file=submissions_dir)
     if jobs is not None and jobs < 1:
         raise GraderError(f"jobs must be at least 1, not {jobs}")
+    if isolation == "required" and _runs_code(assignment):
+        _check_boundary()  # before anything is written
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
                            grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
     folders = _student_folders(submissions_dir, out)
@@ -211,8 +213,6 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
                 progress(event)
 
         if tasks:
-            if isolation == "required" and _runs_code(assignment):
-                _check_boundary()
             workers = min(jobs or os.cpu_count() or 1, len(tasks))
             _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir,
                       isolation)

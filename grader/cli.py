@@ -16,7 +16,7 @@ import click
 from . import __version__
 from .errors import GraderError
 from .reports import FORMATS
-from .reports.text import points
+from .reports.text import points, terminal_safe
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -35,7 +35,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except GraderError as exc:
-            click.secho(f"Error: {exc}", err=True, fg="red")
+            # messages may quote what a student wrote or their code raised
+            click.secho(f"Error: {terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -363,7 +364,7 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     if summary.unknown:
         click.echo(f"  not on the roster, not graded: {', '.join(summary.unknown)}", err=True)
     for problem in summary.problems:
-        click.secho(f"  {problem}", fg="yellow", err=True)
+        click.secho(f"  {terminal_safe(problem)}", fg="yellow", err=True)
     click.echo(f"  gradebook     {summary.gradebook}")
     click.echo(f"  grades        {summary.grades_csv}")
     click.echo(f"  reports       {summary.students_dir}/<id>.json"

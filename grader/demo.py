@@ -13,7 +13,7 @@ from .batch import BatchEvent, BatchSummary, grade_all
 from .files import write_atomic
 from .generate import generate
 from .gradebook import Gradebook
-from .reports.text import points
+from .reports.text import points, terminal_safe
 from .result import Result
 from .samples import Style, write_submission
 
@@ -61,8 +61,8 @@ def run_demo(out: Path, progress: Callable[[str], None] | None = None,
         if progress:
             done = (f"{points(event.score)}/{points(event.max_score or 0.0)}"
                     if event.score is not None else "")
-            progress(f"[{event.done}/{event.total}] {event.kind} {event.student} {done}"
-                     f"{event.message}")
+            progress(terminal_safe(f"[{event.done}/{event.total}] {event.kind} "
+                                   f"{event.student} {done}{event.message}"))
 
     # The hand-ins are the demo's own (the hostile one included): behind the boundary
     # where the system gives it, as grading does, and with the limits and hook elsewhere

@@ -11,10 +11,10 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 

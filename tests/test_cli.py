@@ -108,3 +108,49 @@ def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
     assert reporter["with"]["runners"] == "grade"
     assert "steps.grade.outputs.result" in reporter["env"]["GRADE_RESULTS"]
     assert (tmp_path / "t" / "README.md").is_file()
+
+
+def _one_submission(tmp_path: Path) -> tuple[Path, Path]:
+    from grader.assignment import load_assignment
+    from grader.samples import write_submission
+
+    demo = Path(__file__).resolve().parent.parent / "grader" / "demo" / "assignment.yaml"
+    write_submission(load_assignment(demo), "ada", tmp_path / "ada", "perfect")
+    return demo, tmp_path / "ada"
+
+
+def test_without_the_boundary_grading_refuses_in_one_line_unless_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader import sandbox
+
+    demo, folder = _one_submission(tmp_path)
+    sandbox.shutdown_zygote()
+    monkeypatch.setattr(sandbox._jail, "unavailable_reason",
+                        lambda: "Darwin has no Linux namespaces")
+    runner = CliRunner()
+    for args in (["grade", str(folder), "--assignment", str(demo)],
+                 ["grade-all", str(tmp_path), "--assignment", str(demo), "--out",
+                  str(tmp_path / "out")]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+        assert len(lines) == 1 and "Darwin has no Linux namespaces" in lines[0]
+        assert "--trusted" in lines[0] and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "gradebook.sqlite").exists()  # refused before grading
+    trusted = runner.invoke(cli, ["grade", str(folder), "--assignment", str(demo),
+                                  "--trusted"], catch_exceptions=False)
+    assert trusted.exit_code == 0 and "Score:" in trusted.output
+    sandbox.shutdown_zygote()
+
+
+def test_student_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    demo, folder = _one_submission(tmp_path)
+    solution = folder / "solution.py"
+    solution.write_text(solution.read_text() + "\nraise ValueError('\\x1b]0;owned\\x07"
+                        "\\x1b[2J\\rScore: 45 / 45')\n")
+    result = CliRunner().invoke(cli, ["grade", str(folder), "--assignment", str(demo)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b]0;owned\\x07" in result.output  # shown, escaped
+    assert "\r" not in result.output

@@ -19,6 +19,7 @@ import resource
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -33,6 +34,7 @@ import pytest
 import grader
 from grader import _sandbox_child as child
 from grader import sandbox
+from grader.errors import BoundaryUnavailable
 from grader.sandbox import CallResult, Limits, Sandbox
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -365,8 +367,8 @@ def test_environment_is_scrubbed(escape: Sandbox) -> None:
     result = escape.call("environment", {})
     assert result.status == "ok" and isinstance(result.value, dict)
     assert set(result.value) <= {
-        "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-        "PYTHONHASHSEED", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+        "PATH", "LANG", "HOME", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS", "PYTHONHASHSEED", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
     }
     assert result.value["PATH"] == "/usr/bin:/bin"
 
@@ -1271,3 +1273,87 @@ def test_zygote_and_children_die_with_their_owner() -> None:
     while time.monotonic() < deadline and alive():
         time.sleep(0.02)
     assert not alive()
+
+
+# -- the boundary's other limits and its absence -------------------------------------
+
+
+def test_a_slow_correct_solution_is_stopped_by_the_submission_budget() -> None:
+    source = b"import time\ndef slow(x):\n    time.sleep(0.4)\n    return x\n"
+    limits = Limits(call_timeout=2.0, session_seconds=1.5)
+    started = time.monotonic()
+    with Sandbox(source, limits) as box:
+        results = box.call_many("slow", [{"x": i} for i in range(20)])
+    assert time.monotonic() - started < 4  # not 20 x 0.4 s
+    assert [r.status for r in results[:-1]] == ["ok"] * (len(results) - 1)
+    assert results[-1].status == "timeout" and "1.5 s that one submission" in \
+        results[-1].message
+    assert 2 <= len(results) <= 5
+
+
+def test_remove_tree_neither_follows_links_nor_recurses(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir(mode=0o755)
+    (outside / "keep.txt").write_text("keep")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    # 3,000 deep: past any recursion limit, and longer than the kernel's PATH_MAX, so it
+    # is built with relative steps
+    here = os.getcwd()
+    os.chdir(tree)
+    try:
+        for _ in range(3000):
+            os.mkdir("d")
+            os.chdir("d")
+        os.symlink(str(outside), "link-to-outside")
+        os.mkdir("locked")
+        os.chmod("locked", 0)
+    finally:
+        os.chdir(here)
+    (tree / "top-link").symlink_to(outside)
+    sandbox.remove_tree(tree)
+    assert not tree.exists()
+    assert (outside / "keep.txt").read_text() == "keep"
+    assert stat.S_IMODE(outside.stat().st_mode) == 0o755  # never chmod-ed through a link
+
+
+def test_without_the_boundary_required_isolation_refuses_with_the_fix(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sandbox.shutdown_zygote()
+    monkeypatch.setattr(sandbox._jail, "unavailable_reason",
+                        lambda: "unprivileged user namespaces are switched off")
+    with pytest.raises(BoundaryUnavailable) as caught, \
+            Sandbox(HOSTILE / "correct.py", FAST):
+        pass
+    message = str(caught.value)
+    assert "\n" not in message and "sysctl" in message and "--trusted" in message
+    assert "container image" in message
+    # a student's own check, and code the instructor trusts, still run (limits and hook)
+    for isolation in ("preferred", "off"):
+        with Sandbox(HOSTILE / "correct.py", FAST, isolation=isolation) as box:
+            assert not box.jailed and box.call("add", {"x": 1, "y": 2}).value == 3
+    sandbox.shutdown_zygote()
+
+
+def test_when_the_kernel_refuses_the_jail_required_refuses_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cheap check says yes, the zygote's unshare says no (AppArmor's default on
+    Ubuntu 24.04, say): the refusal carries the kernel's reason."""
+    sandbox.shutdown_zygote()
+    monkeypatch.setattr(sandbox._jail, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(sandbox, "_jail_failure", [])
+    real_init = sandbox._Zygote.__init__
+
+    def refused(self: sandbox._Zygote, jail: bool) -> None:
+        real_init(self, jail)
+        if jail:  # as if the kernel had said no (the zygote then exits)
+            self.close()
+            self.jailed, self.jail_error = False, "unshare: Operation not permitted"
+
+    monkeypatch.setattr(sandbox._Zygote, "__init__", refused)
+    with pytest.raises(BoundaryUnavailable, match="Operation not permitted"), \
+            Sandbox(HOSTILE / "correct.py", FAST):
+        pass
+    with Sandbox(HOSTILE / "correct.py", FAST, isolation="preferred") as box:
+        assert not box.jailed and box.call("add", {"x": 1, "y": 2}).value == 3
+    sandbox.shutdown_zygote()

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from ..result import Result
+
+# C0 and C1 controls but tab and newline, DEL, and the bidirectional overrides: what a
+# student's text could use to drive the instructor's terminal (a title change, a cleared
+# screen, a cursor moved back over "Score: 45 / 45") or to reorder what is shown
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069]")
 
 MARKS = {"correct": "✓", "partial": "~", "incorrect": "✗", "invalid": "?", "error": "!",
          "timeout": "⏱", "missing": "·"}
@@ -18,11 +25,21 @@ def points(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+def terminal_safe(text: str) -> str:
+    """`text` with every control character shown escaped (\\x1b, \\u202e), so that
+    printing it can only ever print it."""
+    return _CONTROL.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                   else f"\\u{ord(m.group()):04x}"), text)
+
+
 def render_text(result: Result, *, color: bool = False) -> str:
-    lines = [f"{result.assignment} · {result.student}", ""]
+    """The result for a terminal; every text in it is `terminal_safe` (feedback quotes
+    what students wrote and what their code raised)."""
+    lines = [terminal_safe(f"{result.assignment} · {result.student}"), ""]
     width = max((len(p.id) for _, p in result.parts()), default=4) + 2
     for exercise in result.exercises:
-        lines.append(f"{exercise.id}  {points(exercise.score)}/{points(exercise.max_score)}")
+        lines.append(terminal_safe(exercise.id)
+                     + f"  {points(exercise.score)}/{points(exercise.max_score)}")
         for part in exercise.parts:
             mark = MARKS[part.status]
             status: str = part.status
@@ -30,9 +47,10 @@ def render_text(result: Result, *, color: bool = False) -> str:
                 status = f"{COLORS[part.status]}{status}{RESET}"
                 mark = f"{COLORS[part.status]}{mark}{RESET}"
             score = f"{points(part.score)}/{points(part.max_score)}"
-            lines.append(f"  {mark} {part.id.ljust(width)}{score.rjust(13)}  {status}")
+            lines.append(f"  {mark} {terminal_safe(part.id).ljust(width)}{score.rjust(13)}"
+                         f"  {status}")
             if part.status != "correct" and part.feedback:
-                for chunk in part.feedback.splitlines():
+                for chunk in terminal_safe(part.feedback).splitlines():
                     lines += textwrap.wrap(chunk, 88, initial_indent="      ",
                                            subsequent_indent="      ") or [""]
         lines.append("")
