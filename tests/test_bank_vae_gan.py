@@ -99,3 +99,41 @@ def test_generator_gradients_by_finite_differences() -> None:
         assert as_float(expected(v, "ns")) == pytest.approx(
             (non_saturating(a + h) - non_saturating(a - h)) / (2 * h), rel=1e-6)
         assert expected(v, "which") == "non-saturating"
+
+
+def test_reparameterization() -> None:
+    """z = mu + sigma eps has the distribution N(mu, sigma^2): over 200,000 draws its
+    mean lies within 5 standard errors of mu and its variance within 2% of sigma^2."""
+    module = BANK.solution("vae/reparameterization")
+    rng = np.random.default_rng(14)
+    for v in variants("vae/reparameterization"):
+        m, lv, e = (float(v.values[k]) for k in ("m", "lv", "e"))
+        sigma = math.sqrt(math.exp(lv))
+        assert as_float(expected(v, "z")) == pytest.approx(m + sigma * e, rel=1e-9)
+        h = 1e-6
+        assert as_float(expected(v, "grad_sigma")) == pytest.approx(
+            ((m + (sigma + h) * e) - (m + (sigma - h) * e)) / (2 * h), rel=1e-6)
+        eps = rng.normal(size=200_000)
+        z = module.reparameterize(np.full(eps.size, m), np.full(eps.size, lv), eps)
+        assert abs(z.mean() - m) <= 5 * sigma / math.sqrt(eps.size)
+        assert z.var() == pytest.approx(sigma ** 2, rel=0.02)
+
+
+def test_the_discriminator_logit_estimates_kl() -> None:
+    module = BANK.solution("gan/density-ratio")
+    rng = np.random.default_rng(15)
+    for _ in range(20):
+        p, q = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
+        d_star = p / (p + q)
+        # the expectation under P of the logit of D* is exactly KL(P || Q) ...
+        logits = np.log(d_star / (1 - d_star))
+        assert float(np.sum(p * logits)) == pytest.approx(stats.entropy(p, q), rel=1e-9)
+        # ... and the estimator on samples of P is its sample mean
+        x = rng.choice(5, size=50, p=p)
+        assert module.kl_from_discriminator(d_star[x]) == pytest.approx(
+            float(np.mean(logits[x])), rel=1e-9, abs=1e-12)
+    for v in variants("gan/density-ratio"):
+        d = np.array([float(v.values[f"d{i}"]) for i in range(1, 5)])
+        assert as_float(expected(v, "kl")) == pytest.approx(
+            float(np.mean(np.log(d / (1 - d)))), rel=1e-9)
+        assert as_float(expected(v, "ratio")) == pytest.approx(d[0] / (1 - d[0]), rel=1e-9)
