@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from . import yamlfile
 from .bank import Bank
@@ -33,9 +35,16 @@ class Assignment:
     items: tuple[Item, ...]
     bank: Bank
     path: Path | None = None
+    # What a *released* student report shows (see grader/secrecy.py): before a release,
+    # graded work shows neither, whatever these say.
     show_expected: bool = True
     show_solution: bool = True
     bank_ref: str | None = None          # the `bank` key as written, if any
+    practice: bool = False               # no secrets: `grader check` gives full feedback
+    due: datetime | None = None          # hand-ins after it are flagged late
+    release: str | None = None           # "after-due": expected values shown once due
+    # exercise id → seed, for a practice folder's `grader check` (it has no salt)
+    seeds: dict[str, int] | None = None
     _cache: dict[tuple[str, str], Variant] = field(default_factory=dict, repr=False)
 
     @property
@@ -55,7 +64,10 @@ class Assignment:
     def variant(self, student: str, exercise_id: str) -> Variant:
         key = (student, exercise_id)
         if key not in self._cache:
-            seed = variant_seed(self.salt, student, exercise_id)
+            if self.seeds is not None:
+                seed = self.seeds[exercise_id]
+            else:
+                seed = variant_seed(self.salt, student, exercise_id)
             self._cache[key] = make_variant(self.spec(exercise_id), seed)
         return self._cache[key]
 
@@ -65,6 +77,44 @@ class Assignment:
     @property
     def max_score(self) -> float:
         return sum(self.spec(i).points * self.scale(i) for i in self.exercise_ids)
+
+    def released(self, now: datetime | None = None) -> bool:
+        """Whether students may see expected values and worked solutions by the
+        assignment's own settings: practice work always, `release: after-due` once due.
+        (`grader release` and `--release` release them too; see grader/secrecy.py.)"""
+        if self.practice:
+            return True
+        if self.release == "after-due" and self.due is not None:
+            return (now or datetime.now(timezone.utc)) >= self.due
+        return False
+
+
+def parse_due(value: Any) -> datetime:
+    """`due` as an aware datetime: ISO 8601 text or YAML's timestamp, with a time zone
+    (a deadline without one means different times on different machines)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise ValueError("give a time as well as the date, e.g. 2026-12-01T23:59:00+01:00")
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO 8601 time such as "
+                             "2026-12-01T23:59:00+01:00") from None
+    if not isinstance(value, datetime):
+        raise ValueError("expected a time such as 2026-12-01T23:59:00+01:00")
+    if value.tzinfo is None:
+        raise ValueError("give a time zone, e.g. 2026-12-01T23:59:00+01:00 or ...Z")
+    return value.astimezone(timezone.utc)
+
+
+def _due(doc: yamlfile.Document) -> datetime | None:
+    raw = doc.data.get("due")
+    if raw is None:
+        return None
+    try:
+        return parse_due(raw)
+    except ValueError as exc:
+        raise doc.error(AssignmentError, str(exc), ["due"]) from None
 
 
 def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment:
@@ -106,7 +156,14 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
         salt=str(data["salt"]), items=tuple(items), bank=bank, path=path.resolve(),
         show_expected=bool(data.get("show_expected", True)),
         show_solution=bool(data.get("show_solution", True)), bank_ref=bank_ref,
+        practice=bool(data.get("practice", False)), due=_due(doc),
+        release=data.get("release"),
     )
+    if assignment.release == "after-due" and assignment.due is None:
+        raise doc.error(AssignmentError, "release: after-due needs a `due` time", ["release"])
+    if assignment.practice and assignment.release is not None:
+        raise doc.error(AssignmentError, "a practice assignment shows everything at once; "
+                        "`release` applies to graded work only", ["release"])
     for item in items:
         assignment.spec(item.id)       # a broken spec is reported now, not mid-batch
     return assignment
@@ -179,38 +236,3 @@ def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]
     if not students:
         raise RosterError("the roster lists no students", file=path)
     return students
-
-
-def assignment_from_metadata(folder: Path) -> tuple[Assignment, str]:
-    """The assignment and student id recorded in a generated folder's .grader.yaml."""
-    from .generate import META_FILE
-
-    path = folder / META_FILE
-    if not path.is_file():
-        raise AssignmentError(f"no {META_FILE} here: run `grader check` in the folder you "
-                              "were given, or pass that folder", file=folder)
-    doc = yamlfile.load(path, AssignmentError)
-    data = doc.data
-    try:
-        student = str(data["student"])
-        meta = data["assignment"]
-        # A relative bank is relative to the folder, wherever `grader check` runs from.
-        bank = Bank((folder / meta["bank"]).resolve()) if meta.get("bank") else Bank()
-        items = tuple(Item(e) if isinstance(e, str) else Item(e["id"], e.get("points"))
-                      for e in meta["exercises"])
-        assignment = Assignment(
-            name=str(meta["name"]), title=str(meta.get("title") or meta["name"]),
-            salt=str(meta["salt"]), items=items, bank=bank, path=path,
-            show_expected=bool(meta.get("show_expected", True)),
-            show_solution=bool(meta.get("show_solution", True)), bank_ref=meta.get("bank"))
-    except (KeyError, TypeError) as exc:
-        raise AssignmentError(f"damaged file (missing {exc}); ask for a fresh copy",
-                              file=path) from None
-    except BankError as exc:
-        raise AssignmentError(f"the exercise bank of this assignment is not here ({exc})",
-                              file=path) from None
-    for item in items:
-        if item.id not in bank.ids:
-            raise AssignmentError(f"exercise '{item.id}' is not in the installed bank; "
-                                  "update the grader package", file=path)
-    return assignment, student

@@ -28,20 +28,30 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from importlib.util import find_spec
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import __version__, handin
+from . import __version__, handin, handout
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import Bank
 from .errors import BoundaryUnavailable, GraderError, SubmissionError
 from .files import exclusive_lock, private_files, write_atomic
-from .gradebook import Gradebook, load_result, result_json, submission_hash
+from .gradebook import (
+    Attempt,
+    Gradebook,
+    Provenance,
+    handed_in_at,
+    load_result,
+    result_json,
+    submission_hash,
+)
 from .grading import grade
 from .result import Result
+from .secrecy import released, student_view
 
 if TYPE_CHECKING:
     from .sandbox import Isolation
@@ -53,6 +63,7 @@ CSV_FILE = "grades.csv"
 LOCK_FILE = ".grader-lock"     # held by the one grade-all writing this folder
 STUDENTS_DIR = "students"
 CLASS_REPORT_FILE = "class-report.html"
+RELEASED_MARKER = ".released"     # in students/: its reports show expected values
 DEFAULT_TIMEOUT = 900.0     # seconds for one student; the sandbox bounds each call far lower
 
 
@@ -95,6 +106,17 @@ class _Task:
     student: str
     folder: str
     hash: str
+    provenance: Provenance
+
+
+def _bank_bytes(assignment: Assignment, digest: Any) -> None:
+    """Feed `digest` the bytes of each exercise's spec and reference solution."""
+    for exercise_id in assignment.exercise_ids:
+        for path in (assignment.bank.spec_path(exercise_id),
+                     assignment.bank.solution_path(exercise_id)):
+            digest.update(exercise_id.encode() + b"\0" + path.suffix.encode() + b"\0")
+            data = path.read_bytes() if path.is_file() else b""
+            digest.update(len(data).to_bytes(8, "big") + data)
 
 
 def assignment_hash(assignment: Assignment) -> str:
@@ -109,20 +131,69 @@ def assignment_hash(assignment: Assignment) -> str:
                 "show_solution": assignment.show_solution}
     digest = hashlib.sha256(b"grader.assignment/1\0")
     digest.update(json.dumps(settings, sort_keys=True).encode() + b"\0")
-    for exercise_id in assignment.exercise_ids:
-        for path in (assignment.bank.spec_path(exercise_id),
-                     assignment.bank.solution_path(exercise_id)):
-            digest.update(exercise_id.encode() + b"\0" + path.suffix.encode() + b"\0")
-            data = path.read_bytes() if path.is_file() else b""
-            digest.update(len(data).to_bytes(8, "big") + data)
+    _bank_bytes(assignment, digest)
     return digest.hexdigest()
+
+
+def content_hash(assignment: Assignment) -> str:
+    """sha256 of what decides grades apart from points: salt, exercises, specs, references."""
+    digest = hashlib.sha256(b"grader.content/1\0")
+    digest.update(json.dumps([assignment.salt, list(assignment.exercise_ids)]).encode() + b"\0")
+    _bank_bytes(assignment, digest)
+    return digest.hexdigest()
+
+
+def points_hash(assignment: Assignment) -> str:
+    """sha256 of every part's points as the assignment counts them."""
+    points = [[i, p.id, p.points * assignment.scale(i)] for i in assignment.exercise_ids
+              for p in assignment.spec(i).parts]
+    return hashlib.sha256(json.dumps(points).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Now:
+    """This batch's fingerprints, to say why each student is graded again."""
+
+    submission: str
+    assignment: str
+    content: str
+    points: str
+    regrade: bool
+    variants_changed: bool
+
+
+def regrade_reason(previous: Attempt | None, now: _Now) -> str | None:
+    """Why a student is graded now ("new hand-in", "assignment changed", "points changed",
+    "grader updated", "forced"), or None when nothing changed and nothing forces it."""
+    if previous is None:
+        return "first hand-in"
+    reasons = []
+    if previous.submission_hash != now.submission:
+        reasons.append("new hand-in")
+    if previous.content_hash is not None and previous.points_hash is not None:
+        if previous.content_hash != now.content:
+            reasons.append("assignment changed")
+        if previous.points_hash != now.points:
+            reasons.append("points changed")
+    elif previous.assignment_hash != now.assignment:
+        reasons.append("assignment changed")      # an attempt from before reasons were kept
+    if previous.grader_version != __version__:
+        reasons.append("grader updated")
+    if now.variants_changed and "assignment changed" in reasons:
+        reasons.append("variants changed (accepted)")
+    if not reasons and previous.assignment_hash != now.assignment:
+        reasons.append("assignment settings changed")
+    if not reasons:
+        return "forced" if now.regrade else None
+    return ", ".join(reasons)
 
 
 def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
               roster: list[Student] | None = None, jobs: int | None = None,
               progress: Callable[[BatchEvent], None] | None = None,
               regrade: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
-              isolation: Isolation = "required") -> BatchSummary:
+              isolation: Isolation = "required", release: bool = False,
+              accept_changes: bool = False, now: datetime | None = None) -> BatchSummary:
     """Grade every `submissions_dir/<student>/` into `out/` (gradebook, CSV, reports).
 
     With a roster, only its students are graded: a student with no folder is graded as
@@ -131,7 +202,10 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
     `regrade` grades unchanged hand-ins again (a new attempt each). `timeout` bounds the
     grading of one student in seconds (None: no bound). `isolation`: see
     `grader.sandbox` ("required" refuses at once, before grading anyone, where the OS
-    cannot isolate student code).
+    cannot isolate student code). `release` shows students the expected values and
+    solutions from now on (recorded in the gradebook; see secrecy.py). A spec change
+    that alters variants already handed out raises VariantsChangedError unless
+    `accept_changes`. `now` is the time of the batch (tests).
 
     One run at a time per `out`: it is locked for the run (a second one is refused), and
     everything written there is private to the user (files 0600, folders 0700).
@@ -146,13 +220,24 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
                               f"{exc.strerror or exc}") from None
         with exclusive_lock(out / LOCK_FILE, f"grades into {out}"):
             return _grade_all(submissions_dir, assignment, out, roster, jobs, progress,
-                              regrade, timeout, isolation, started)
+                              regrade, timeout, isolation, started,
+                              _Choices(release, accept_changes, now))
+
+
+@dataclass(frozen=True)
+class _Choices:
+    """The instructor's say on secrecy and changes, for one batch."""
+
+    release: bool = False
+    accept_changes: bool = False
+    now: datetime | None = None
 
 
 def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
                roster: list[Student] | None, jobs: int | None,
                progress: Callable[[BatchEvent], None] | None, regrade: bool,
-               timeout: float | None, isolation: Isolation, started: float) -> BatchSummary:
+               timeout: float | None, isolation: Isolation, started: float,
+               choices: _Choices) -> BatchSummary:
     submissions_dir = Path(submissions_dir)
     if not submissions_dir.is_dir():
         raise SubmissionError("no such folder of submissions", file=submissions_dir)
@@ -163,19 +248,29 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
     summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
                            grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
     folders = _student_folders(submissions_dir, out)
-    students: list[Student]
+    students = students_to_grade(folders, roster)
     if roster is None:
-        students = [Student(name) for name in sorted(folders) if STUDENT_ID.match(name)]
         summary.unknown = sorted(name for name in folders if not STUDENT_ID.match(name))
     else:
-        students = list(roster)
         on_roster = {s.id for s in students}
         summary.unknown = sorted(name for name in folders if name not in on_roster)
         summary.missing = [s.id for s in students if s.id not in folders]
+    changed = handout.changed(assignment, [s.id for s in students])
+    if changed and not choices.accept_changes:
+        handout.refuse_changes(assignment, [s.id for s in students])
+    varied = {sid for ids in changed.values() for sid in ids}
     fingerprint = assignment_hash(assignment)
+    content, points = content_hash(assignment), points_hash(assignment)
+    now = choices.now or datetime.now(timezone.utc)
     with tempfile.TemporaryDirectory(prefix="grader-empty-") as empty, \
             Gradebook(summary.gradebook) as book:
         book.add_students(students)
+        recorded = book.released(assignment.name) is not None
+        is_released = released(assignment, release=choices.release, recorded=recorded,
+                               now=now)
+        if is_released and not recorded and not assignment.practice:
+            book.release(assignment.name,
+                         "--release" if choices.release else "release: after-due")
         latest = book.latest_attempts(assignment.name)
         tasks: list[_Task] = []
         total = len(students)
@@ -184,9 +279,9 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
             folder = folders.get(student.id, Path(empty))
             digest = submission_hash(folder)
             previous = latest.get(student.id)
-            if (not regrade and previous is not None and previous.submission_hash == digest
-                    and previous.grader_version == __version__
-                    and previous.assignment_hash == fingerprint):
+            reason = regrade_reason(previous, _Now(digest, fingerprint, content, points,
+                                                   regrade, student.id in varied))
+            if reason is None and previous is not None:
                 done += 1
                 summary.skipped.append(student.id)
                 if progress:
@@ -194,14 +289,19 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
                                         previous.score, previous.max_score,
                                         "unchanged since the last attempt"))
                 continue
-            tasks.append(_Task(student.id, str(folder), digest))
+            handed = handed_in_at(folder) if student.id in folders else None
+            late = None if handed is None or assignment.due is None else handed > assignment.due
+            tasks.append(_Task(student.id, str(folder), digest, Provenance(
+                reason or "forced", handed.isoformat() if handed else None, late, content,
+                points)))
 
         def finished(task: _Task, payload: str | None, error: str | None) -> None:
             nonlocal done
             done += 1
             if payload is not None:
                 result = load_result(payload)
-                book.record(result, task.hash, assignment_hash=fingerprint, stored=payload)
+                book.record(result, task.hash, assignment_hash=fingerprint, stored=payload,
+                            provenance=task.provenance)
                 summary.graded.append(task.student)
                 event = BatchEvent(task.student, "graded", done, total, result.score,
                                    result.max_score)
@@ -215,16 +315,19 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
         if tasks:
             workers = min(jobs or os.cpu_count() or 1, len(tasks))
             _run_pool(assignment, tasks, workers, timeout, finished, summary.students_dir,
-                      isolation)
+                      isolation, is_released)
         # read back, not kept: the parent's memory stays flat however large the class
         latest_results = book.latest(assignment.name)
+        attempts = book.latest_attempts(assignment.name)
+        overridden = set(book.active_overrides(assignment.name))
         known = {s.id: s for s in book.students()}
     if roster is not None:
         people = [known.get(s.id, s) for s in students]
     else:
         ids = sorted(set(latest_results) | {s.id for s in students})
         people = [known.get(i, Student(i)) for i in ids]
-    _write_outputs(assignment, people, latest_results, summary)
+    _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
+                   is_released=is_released, overridden=overridden)
     # In grading order, not arrival order, so that a summary does not depend on timing.
     order = {s.id: n for n, s in enumerate(students)}
     summary.graded.sort(key=order.__getitem__)
@@ -247,6 +350,49 @@ def _check_boundary() -> None:
     shutdown_zygote()  # the workers start their own
     if problem is not None:
         raise BoundaryUnavailable(problem)
+
+
+def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = None,
+                    change: Callable[[Gradebook], None] | None = None,
+                    now: datetime | None = None) -> BatchSummary:
+    """Write grade-all's outputs in `out` again from its gradebook, without grading: with
+    `change` (say, recording an override: it gets the open gradebook first), or with
+    `release` (how it was released) to show students the expected values and solutions
+    from now on. Rows and reports cover every student the gradebook knows, in id order.
+    Like grade-all, it holds `out`'s lock throughout: a batch writing there refuses it."""
+    out = Path(out)
+    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
+                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+    if not summary.gradebook.is_file():
+        raise GraderError(f"no gradebook in {out}: run `grader grade-all ... --out {out}` "
+                          "first")
+    # like grade-all: one writer at a time, and what it writes is the user's alone
+    with private_files(), exclusive_lock(out / LOCK_FILE, f"grades into {out}"):
+        with Gradebook(summary.gradebook) as book:
+            if change is not None:
+                change(book)
+            if release is not None and not assignment.practice:
+                book.release(assignment.name, release)
+            recorded = book.released(assignment.name) is not None
+            is_released = released(assignment, recorded=recorded, now=now)
+            latest_results = book.latest(assignment.name)
+            attempts = book.latest_attempts(assignment.name)
+            overridden = set(book.active_overrides(assignment.name))
+            people = book.students()
+        _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
+                       is_released=is_released, overridden=overridden)
+    return summary
+
+
+def students_to_grade(folders: dict[str, Path] | Path, roster: list[Student] | None,
+                      out: Path | None = None) -> list[Student]:
+    """The roster, or else every folder whose name can be a student id. `folders` is
+    the folder of submissions (with grade-all's `out`), or its sub-folders found."""
+    if isinstance(folders, Path):
+        folders = _student_folders(folders, out or folders / ".none")
+    if roster is not None:
+        return list(roster)
+    return [Student(name) for name in sorted(folders) if STUDENT_ID.match(name)]
 
 
 def _student_folders(submissions_dir: Path, out: Path) -> dict[str, Path]:
@@ -290,7 +436,7 @@ _QUEUE_DEPTH = 2
 
 def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: float | None,
               finished: Callable[[_Task, str | None, str | None], None],
-              reports_dir: Path, isolation: Isolation) -> None:
+              reports_dir: Path, isolation: Isolation, is_released: bool) -> None:
     method = _start_method()
     context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
     recipe: Assignment | tuple[str, str] = assignment
@@ -326,7 +472,10 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
                     if not worker.tasks:
                         worker.since = time.monotonic()
                     worker.tasks.append(task)
-                    worker.conn.send((task.student, task.folder, str(reports_dir)))
+                    handed = handed_text(task.provenance.handed_in_at,
+                                         task.provenance.late)
+                    worker.conn.send((task.student, task.folder, str(reports_dir),
+                                      is_released, handed))
             busy = [w for w in pool if w.tasks]
             wait_for = None
             if timeout is not None:
@@ -430,7 +579,7 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             return
         if task is None:
             return
-        student, folder, reports_dir = task
+        student, folder, reports_dir, is_released, handed = task
         try:
             result = grade(Path(folder), assignment, student, isolation=isolation)
             reply = ("ok", result_json(result))
@@ -441,7 +590,8 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
             # instead of in the one parent. A failure is left for the parent to retry and
             # report (it writes whatever report is missing at the end).
             with contextlib.suppress(Exception):
-                _write_student_reports(result, Path(reports_dir))
+                shown = student_view(result, assignment, is_released=is_released)
+                _write_student_reports(_with_handed_in(shown, handed), Path(reports_dir))
         try:
             conn.send(reply)
         except OSError:
@@ -476,28 +626,41 @@ def _write_student_reports(result: Result, reports_dir: Path) -> None:
 
 
 def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[str, Result],
-                   summary: BatchSummary) -> None:
+                   summary: BatchSummary, *, attempts: dict[str, Attempt] | None = None,
+                   is_released: bool = False, overridden: set[str] | None = None) -> None:
     """The CSV and JSON always; HTML reports and the class report when those formats exist.
 
     Everything comes from the gradebook's newest attempts, so a resumed batch writes them
     complete. A report that fails to render is noted in `summary.problems` rather than
     raised: the grades are recorded by then, and the CSV must still be written.
+    Student reports show what secrecy.student_view allows; the CSV and the class report
+    are the instructor's and show everything.
     """
     from . import reports
 
     summary.students_dir.mkdir(parents=True, exist_ok=True)
-    write_atomic(summary.grades_csv, grades_csv(assignment, people, latest))
+    write_atomic(summary.grades_csv, grades_csv(assignment, people, latest, attempts))
     results = [latest[p.id] for p in people if p.id in latest]
     html = "html" in getattr(reports, "FORMATS", ())
     graded_now = set(summary.graded)
-    for result in results:
+    # Reports written under another release state, or before an override, are stale.
+    marker = summary.students_dir / RELEASED_MARKER
+    stale = marker.is_file() != is_released
+    overridden = overridden or set()
+    attempts = attempts or {}
+    for full in results:
+        attempt = attempts.get(full.student)
+        result = _with_handed_in(
+            student_view(full, assignment, is_released=is_released),
+            handed_text(attempt.handed_in_at, attempt.late) if attempt is not None else None)
         if not STUDENT_ID.match(result.student):
             continue          # cannot name a file; it is still in the gradebook and CSV
         base = summary.students_dir / result.student
         json_path, html_path = (base.with_name(f"{result.student}.{x}") for x in ("json", "html"))
         # The workers wrote the reports of this run's students; earlier runs wrote the
         # others'. Only what is missing is rendered here (a resumed or damaged batch).
-        done = json_path.is_file() and (not html or html_path.is_file())
+        done = json_path.is_file() and (not html or html_path.is_file()) and not stale \
+            and result.student not in overridden
         if done and (result.student in graded_now or result.student in summary.skipped):
             summary.html_reports = summary.html_reports or html
             continue
@@ -511,18 +674,46 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
                 html = False
             else:
                 summary.html_reports = True
+    if is_released:
+        write_atomic(marker, "The reports in this folder show expected values and solutions.\n")
+    elif marker.is_file():
+        marker.unlink()
     if find_spec("grader.reports.class_report") is not None:
         path = summary.out / CLASS_REPORT_FILE
         try:
             from .reports.class_report import render_class_report  # type: ignore[import-not-found,unused-ignore]
 
             title = f"{assignment.title}: class report"
-            write_atomic(path, render_class_report(results, title=title))
+            write_atomic(path, render_class_report(results, title=title,
+                                                   handed_in=_handed_in(attempts or {})))
         except Exception as exc:
             summary.problems.append(f"{CLASS_REPORT_FILE} not written: "
                                     f"{type(exc).__name__}: {exc}")
         else:
             summary.class_report = path
+
+
+def handed_text(handed_in_at: str | None, late: bool | None) -> str | None:
+    """"2026-03-02 09:30 UTC, late" for reports, or None when not known."""
+    if handed_in_at is None:
+        return None
+    when = datetime.fromisoformat(handed_in_at).strftime("%Y-%m-%d %H:%M UTC")
+    return when + (", late" if late else "")
+
+
+def _with_handed_in(result: Result, text: str | None) -> Result:
+    return result if text is None else replace(result, extra={**result.extra,
+                                                              "handed_in": text})
+
+
+def _handed_in(attempts: dict[str, Attempt]) -> dict[str, str]:
+    """Student id → when they handed in (and whether late), for the class report."""
+    shown = {}
+    for sid, attempt in attempts.items():
+        text = handed_text(attempt.handed_in_at, attempt.late)
+        if text is not None:
+            shown[sid] = text
+    return shown
 
 
 def _number(x: float) -> str:
@@ -536,22 +727,30 @@ def _cell(text: str) -> str:
 
 
 def grades_csv(assignment: Assignment, people: Iterable[Student],
-               latest: dict[str, Result]) -> str:
-    """LMS-ready CSV: one row per student, their newest attempt's scores (blank if none)."""
+               latest: dict[str, Result], attempts: dict[str, Attempt] | None = None) -> str:
+    """LMS-ready CSV: one row per student, their newest attempt's scores (blank if none)
+    with the instructor's overrides, then when it was handed in and whether that was late
+    (`late` is blank without a due time)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     exercise_ids = list(assignment.exercise_ids)
-    writer.writerow(["id", "name", "email", "score", "max_score", "percent", *exercise_ids])
+    writer.writerow(["id", "name", "email", "score", "max_score", "percent", *exercise_ids,
+                     "handed_in", "late"])
+    attempts = attempts or {}
     for person in people:
         result = latest.get(person.id)
         row = [_cell(person.id), _cell(person.name), _cell(person.email)]
         if result is None:
-            writer.writerow(row + [""] * (3 + len(exercise_ids)))
+            writer.writerow(row + [""] * (5 + len(exercise_ids)))
             continue
         by_id = {e.id: e.score for e in result.exercises}
         pct = 100 * result.score / result.max_score if result.max_score else 0.0
         row += [_number(result.score), _number(result.max_score), _number(round(pct, 2))]
         row += [_number(by_id[i]) if i in by_id else "" for i in exercise_ids]
+        attempt = attempts.get(person.id)
+        handed = attempt.handed_in_at if attempt is not None else None
+        late = attempt.late if attempt is not None else None
+        row += [handed or "", "" if late is None else ("late" if late else "on time")]
         writer.writerow(row)
     return buffer.getvalue()
 

@@ -23,7 +23,7 @@ import yaml
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .errors import ClassroomError
 from .files import write_atomic
-from .generate import META_FILE, metadata, write_student
+from .generate import META_FILE, copy_bank, metadata, metadata_yaml, write_student
 
 Solutions = Literal["template", "private"]
 
@@ -85,7 +85,7 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
     if bank.exists():
         shutil.rmtree(bank)      # a bank from an earlier run with other exercises
     if not private:
-        _copy_bank(assignment, bank)
+        copy_bank(assignment, bank)
     write_atomic(out / ASSIGNMENT_FILE, assignment_yaml(assignment))
     write_atomic(out / CONFIG_FILE, yaml.safe_dump(
         {"prefix": prefix, "placeholder": PLACEHOLDER, "solutions": solutions},
@@ -110,6 +110,12 @@ def assignment_yaml(assignment: Assignment) -> str:
     """The assignment file as the template carries it: its bank is `.grader/bank`."""
     data: dict[str, object] = {"name": assignment.name, "title": assignment.title,
                                "salt": assignment.salt, "bank": "bank"}
+    if assignment.practice:
+        data["practice"] = True
+    if assignment.due is not None:
+        data["due"] = assignment.due.isoformat()
+    if assignment.release is not None:
+        data["release"] = assignment.release
     if not assignment.show_expected:
         data["show_expected"] = False
     if not assignment.show_solution:
@@ -121,17 +127,6 @@ def assignment_yaml(assignment: Assignment) -> str:
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
-def _copy_bank(assignment: Assignment, bank: Path) -> None:
-    for exercise_id in assignment.exercise_ids:
-        for source, folder in ((assignment.bank.spec_path(exercise_id), "exercises"),
-                               (assignment.bank.solution_path(exercise_id), "solutions")):
-            if not source.is_file():
-                continue          # an exercise with no function parts has no solution file
-            target = bank / folder / source.relative_to(source.parents[1])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-
-
 def _render(assignment: Assignment, student: str) -> dict[str, str]:
     """File name → text of `student`'s variant files and answer stubs, as generate writes
     them, with the variant's Markdown as ASSIGNMENT.md (README.md is the workflow's)."""
@@ -141,10 +136,10 @@ def _render(assignment: Assignment, student: str) -> dict[str, str]:
         files = {name: (folder / name).read_text(encoding="utf-8")
                  for name in ("assignment.html", *STUB_FILES)}
         files["ASSIGNMENT.md"] = (folder / "README.md").read_text(encoding="utf-8")
-    meta = metadata(assignment, student)
-    # relative, so that `grader check` works in any clone (run from its top folder)
-    meta["assignment"]["bank"] = BANK_DIR
-    files[META_FILE] = yaml.safe_dump(meta, sort_keys=False)
+    # practice work is checked in full, from the bank in .grader/bank (relative, so that
+    # `grader check` works in any clone); graded work needs no bank to be checked
+    meta = metadata(assignment, student, bank=BANK_DIR if assignment.practice else None)
+    files[META_FILE] = metadata_yaml(meta)
     return files
 
 
@@ -213,3 +208,44 @@ def personalize(repo: Path, student: str | None = None, *,
     for name in VARIANT_FILES:        # .grader.yaml last: it says the work is done
         write_atomic(repo / name, fresh[name])
     return student
+
+
+AUDITED = (WORKFLOW_FILE, ".grader")
+
+
+def _audited_files(repo: Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for name in AUDITED:
+        path = repo / name
+        if path.is_symlink():
+            found[name] = b"<a link>"
+        elif path.is_file():
+            found[name] = path.read_bytes()
+        elif path.is_dir():
+            for file in sorted(path.rglob("*")):
+                if file.is_symlink():
+                    found[file.relative_to(repo).as_posix()] = b"<a link>"
+                elif file.is_file():
+                    found[file.relative_to(repo).as_posix()] = file.read_bytes()
+    return found
+
+
+def audit(template: Path, repo: Path) -> list[str]:
+    """How a student's repository differs from the template in what grades it: the
+    workflow and `.grader/` (changed, missing or added files). Empty when untouched.
+
+    Classroom's points come from a workflow the student controls; these differences
+    are what a student who changed how their repository is graded leaves behind. The
+    grade of record is the instructor's own `grade-all`, which never reads them.
+    """
+    expected = _audited_files(template)
+    found = _audited_files(repo)
+    problems = []
+    for name in sorted(set(expected) | set(found)):
+        if name not in found:
+            problems.append(f"{name} is missing")
+        elif name not in expected:
+            problems.append(f"{name} was added")
+        elif found[name] != expected[name]:
+            problems.append(f"{name} was changed")
+    return problems

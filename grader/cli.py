@@ -159,10 +159,18 @@ def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, 
 @cli.command()
 @click.argument("exercise_ids", nargs=-1)
 @click.option("--seeds", default=30, show_default=True, type=click.IntRange(1, 10000),
-              help="How many variants to try per exercise.")
+              help="How many variants to render and grade in full per exercise.")
+@click.option("--variants", default=5000, show_default=True,
+              type=click.IntRange(0, 1_000_000),
+              help="How many variants the precision proof covers per exercise.")
 @bank_option
-def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -> None:
+def validate(exercise_ids: tuple[str, ...], seeds: int, variants: int,
+             bank_dir: Path | None) -> None:
     """Check exercises: every spec parses, every seed renders, references work.
+
+    Over --variants variants of each numeric part it also proves the precision policy:
+    the right answer rounded to the stated significant figures is accepted, and no
+    listed mistake comes near the accepted interval (a failing part is shown with a seed).
 
     With no ID, checks the whole bank. Exits 1 if any exercise has a problem.
 
@@ -177,13 +185,14 @@ def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -
 
     def show(report: Report) -> None:
         if report.ok:
-            click.echo(f"{click.style('ok', fg='green')}    {report.id}  ({report.seeds} seeds)")
+            click.echo(f"{click.style('ok', fg='green')}    {report.id}  ({report.seeds} seeds, "
+                       f"{report.variants} variants)")
         else:
             click.echo(f"{click.style('FAIL', fg='red')}  {report.id}")
             for problem in report.problems:
                 click.echo(f"      {problem}")
 
-    reports = run(bank, exercise_ids or None, seeds=seeds, progress=show)
+    reports = run(bank, exercise_ids or None, seeds=seeds, variants=variants, progress=show)
     failed = [r for r in reports if not r.ok]
     click.echo(f"\n{len(reports) - len(failed)} of {len(reports)} exercises valid")
     if failed:
@@ -219,6 +228,12 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
         folders = run(assignment, students, out, progress=lambda _: bar.update(1))
     click.echo(f"Wrote {len(folders)} student folders to {out}/ and the answer key to "
                f"{out / 'answer-key.html'}")
+    from .handout import record_path
+
+    record = record_path(assignment)
+    if record is not None:
+        click.echo(f"Recorded each student's variant in {record}: grading refuses a spec "
+                   "change that would alter them")
 
 
 def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | None) -> None:
@@ -243,6 +258,16 @@ def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | Non
                           f"{fail_under:g}%")
 
 
+release_option = click.option(
+    "--release", is_flag=True,
+    help="Show students the expected values and worked solutions (graded work keeps them "
+         "back until the instructor releases them).")
+
+accept_option = click.option(
+    "--accept-changes", is_flag=True,
+    help="Grade against the exercises as they are now even where a spec change altered "
+         "variants already handed out (refused otherwise).")
+
 fail_under_option = click.option(
     "--fail-under", type=click.FloatRange(0, 100), metavar="PERCENT",
     help="Exit 1 when the score is below this percentage (for CI).")
@@ -264,16 +289,21 @@ trusted_option = click.option(
                    "$GITHUB_STEP_SUMMARY when set.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
+@release_option
+@accept_option
 @fail_under_option
 @trusted_option
 def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str,
-          output: Path | None, fail_under: float | None, trusted: bool) -> None:
+          output: Path | None, release: bool, accept_changes: bool,
+          fail_under: float | None, trusted: bool) -> None:
     """Grade one submission folder (answers.yaml and solution.py).
 
     The variant comes from the assignment's salt and the student id, never from
     the submission itself. The student's code runs behind the operating system's
     boundary (Linux namespaces); where the system cannot give it, grading refuses
-    unless --trusted.
+    unless --trusted. Every format is what the student may see: for graded work, no
+    expected value and no worked solution until released (--release, or
+    `release: after-due` in the assignment once due).
 
     Example:
 
@@ -281,11 +311,17 @@ def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str
     """
     from .assignment import load_assignment
     from .grading import grade as run
+    from .secrecy import released, student_view
 
     assignment = load_assignment(assignment_file)
-    result = run(submission, assignment, student or submission.resolve().name,
-                 isolation="off" if trusted else "required")
-    _emit(result, fmt, output, fail_under)
+    sid = student or submission.resolve().name
+    if not accept_changes:
+        from .handout import refuse_changes
+
+        refuse_changes(assignment, [sid])
+    result = run(submission, assignment, sid, isolation="off" if trusted else "required")
+    shown = student_view(result, assignment, is_released=released(assignment, release=release))
+    _emit(shown, fmt, output, fail_under)
 
 
 @cli.command()
@@ -295,23 +331,39 @@ def grade(submission: Path, assignment_file: Path, student: str | None, fmt: str
               type=click.Choice(["text", "json"]), help="Report format.")
 @fail_under_option
 def check(folder: Path, fmt: str, fail_under: float | None) -> None:
-    """Check your own work: grade this folder as the instructor will.
+    """Check your own work, as often as you like, in the folder you were given.
 
-    Run it in the folder you were given (it reads .grader.yaml there), as often as
-    you like.
+    For graded work it shows how each answer was read (a formula as the grader
+    understands it), names unknown keys in answers.yaml, counts unanswered parts and
+    runs your functions on the public examples; it does not know the answers. Practice
+    work is graded in full, with the expected answers.
 
     Example:
 
         grader check
     """
-    from .assignment import assignment_from_metadata
-    from .grading import grade as run
+    from .check import (
+        PRACTICE_NOTE,
+        check_graded,
+        check_practice,
+        read_folder,
+        render_check_json,
+        render_check_text,
+    )
 
-    assignment, student = assignment_from_metadata(folder)
-    # your own code on your own machine: behind the boundary where the OS gives it (Linux),
-    # with the time and memory limits only elsewhere
-    result = run(folder, assignment, student, isolation="preferred")
-    _emit(result, fmt, None, fail_under)
+    found = read_folder(folder)
+    if found.mode == "practice":
+        result = check_practice(found)
+        if fmt == "text":
+            click.echo(f"{PRACTICE_NOTE}\n")
+        _emit(result, fmt, None, fail_under)
+        return
+    if fail_under is not None:
+        raise GraderError("--fail-under needs a score, and the check of graded work has none: "
+                          "your score comes from your instructor's grading")
+    report = check_graded(found)
+    click.echo(render_check_text(report) if fmt == "text" else render_check_json(report),
+               nl=False)
 
 
 @cli.command("grade-all")
@@ -327,15 +379,19 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
               help="Worker processes (default: one per CPU).")
 @click.option("--regrade", is_flag=True,
               help="Grade unchanged hand-ins again (each adds an attempt; none is replaced).")
+@release_option
+@accept_option
 @trusted_option
 def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
               id_column: str | None, out: Path, jobs: int | None, regrade: bool,
-              trusted: bool) -> None:
+              release: bool, accept_changes: bool, trusted: bool) -> None:
     """Grade every SUBMISSIONS/<student>/ folder into a gradebook, a CSV and reports.
 
-    Writes OUT/gradebook.sqlite (every attempt kept), OUT/grades.csv for the LMS,
-    OUT/students/<id>.html and .json, and OUT/class-report.html. Running it again
-    resumes: unchanged hand-ins are skipped, so a killed batch loses nothing.
+    Writes OUT/gradebook.sqlite (every attempt kept, with why it was graded and when it
+    was handed in), OUT/grades.csv for the LMS, OUT/students/<id>.html and .json (what
+    students may see: no expected values or solutions until released), and
+    OUT/class-report.html. Running it again resumes: unchanged hand-ins are skipped, so
+    a killed batch loses nothing.
 
     Example:
 
@@ -347,6 +403,11 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
 
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column) if roster is not None else None
+    if not accept_changes:       # before the progress bar, so the refusal is one line
+        from .batch import students_to_grade
+        from .handout import refuse_changes
+
+        refuse_changes(assignment, [s.id for s in students_to_grade(submissions, students, out)])
     with click.progressbar(length=len(students) if students else 0, label="Grading",
                            file=sys.stderr, show_pos=True) as bar:
 
@@ -355,7 +416,8 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
             bar.update(1)
 
         summary = run(submissions, assignment, out, roster=students, jobs=jobs,
-                      progress=progress, regrade=regrade,
+                      progress=progress, regrade=regrade, release=release,
+                      accept_changes=accept_changes,
                       isolation="off" if trusted else "required")
     click.echo(f"Graded {len(summary.graded)}, unchanged {len(summary.skipped)}, "
                f"failed {len(summary.failed)} in {summary.elapsed:.1f} s")
@@ -374,6 +436,128 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     if summary.failed:
         raise GraderError(f"{len(summary.failed)} student(s) could not be graded: "
                           + "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
+
+
+grades_option = click.option(
+    "--out", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The folder grade-all wrote (it holds gradebook.sqlite).")
+
+
+@cli.command()
+@click.argument("assignment_file", metavar="ASSIGNMENT",
+                type=click.Path(dir_okay=False, path_type=Path))
+@grades_option
+def release(assignment_file: Path, out: Path) -> None:
+    """Show students the expected values and worked solutions of a graded assignment.
+
+    Records the release in OUT's gradebook (it is never taken back: later grade-all
+    runs keep showing them) and rewrites OUT/students/<id>.json and .html.
+
+    Example:
+
+        grader release hw1.yaml --out hw1-grades
+    """
+    from .assignment import load_assignment
+    from .batch import refresh_outputs
+
+    assignment = load_assignment(assignment_file)
+    summary = refresh_outputs(assignment, out, release="grader release")
+    click.echo(f"Released {assignment.name}: the reports in {summary.students_dir}/ show "
+               "expected values and solutions")
+
+
+@cli.command()
+@click.argument("student")
+@click.argument("exercise_id", metavar="EXERCISE")
+@click.argument("part_id", metavar="PART")
+@click.argument("score", type=float, required=False)
+@click.option("--reason", required=True, help="Why: shown in the student's report.")
+@click.option("--clear", is_flag=True, help="Withdraw the part's override instead.")
+@click.option("--assignment", "assignment_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
+@grades_option
+def override(student: str, exercise_id: str, part_id: str, score: float | None, reason: str,
+             clear: bool, assignment_file: Path, out: Path) -> None:
+    """Set one part's score by hand, with a reason; it outlives regrades.
+
+    The override is its own record in the gradebook (the graded attempts stay as they
+    were); reports and grades.csv show the overridden score and the reason. --clear
+    withdraws it (also a record, with its reason).
+
+    Example:
+
+        grader override ada mle/bernoulli mle 2 --reason typo --assignment hw1.yaml --out grades
+    """
+    from .assignment import load_assignment
+    from .batch import refresh_outputs
+    from .gradebook import Gradebook
+
+    if clear == (score is not None):
+        raise click.UsageError("give a SCORE, or --clear, not both")
+    assignment = load_assignment(assignment_file)
+    if exercise_id not in assignment.exercise_ids:
+        raise GraderError(f"{assignment.name} has no exercise '{exercise_id}'")
+    spec = assignment.spec(exercise_id)
+    part = next((p for p in spec.parts if p.id == part_id), None)
+    if part is None:
+        raise GraderError(f"{exercise_id} has no part '{part_id}' (parts: "
+                          + ", ".join(p.id for p in spec.parts) + ")")
+    top = part.points * assignment.scale(exercise_id)
+    if score is not None and not 0 <= score <= top:
+        raise GraderError(f"a score for {exercise_id} → {part_id} is between 0 and {top:g}")
+    def record(book: Gradebook) -> None:
+        if not book.attempts(student, assignment.name):
+            raise GraderError(f"{student} has no graded attempt of {assignment.name} in {out}")
+        book.override(student, assignment.name, exercise_id, part_id, score, reason)
+
+    refresh_outputs(assignment, out, change=record)
+    what = "withdrawn" if score is None else f"set to {points(score)} / {points(top)}"
+    click.echo(f"{student}: {exercise_id} → {part_id} {what} ({reason})")
+
+
+@cli.command()
+@click.argument("student")
+@click.option("--assignment", "assignment_name",
+              help="The assignment's name (default: every assignment of the gradebook).")
+@grades_option
+def history(student: str, assignment_name: str | None, out: Path) -> None:
+    """Every graded attempt of a student, why it was graded, and every override.
+
+    Example:
+
+        grader history alice --out hw1-grades
+    """
+    from .batch import GRADEBOOK_FILE
+    from .gradebook import Gradebook
+
+    path = out / GRADEBOOK_FILE
+    if not path.is_file():
+        raise GraderError(f"no gradebook in {out}")
+    with Gradebook(path) as book:
+        names = [assignment_name] if assignment_name else book.assignments()
+        found = False
+        for name in names:
+            attempts = book.attempts(student, name)
+            overrides = book.overrides(name, student)
+            if not attempts and not overrides:
+                continue
+            found = True
+            click.secho(f"{student} · {name}", bold=True)
+            for a in attempts:
+                handed = a.handed_in_at or "unknown"
+                late = {True: ", late", False: "", None: ""}[a.late]
+                click.echo(f"  #{a.id}  {a.graded_at}  {points(a.score)}/{points(a.max_score)}"
+                           f"  {a.reason or 'graded before reasons were recorded'}"
+                           f"  (handed in {handed}{late}; grader {a.grader_version})")
+            for o in overrides:
+                what = "withdrawn" if o.score is None else f"set to {points(o.score)}"
+                click.echo(f"  override {o.created_at}  {o.exercise_id} → {o.part_id} {what}:"
+                           f" {o.reason}")
+            released_at = book.released(name)
+            if released_at:
+                click.echo(f"  released to students {released_at}")
+    if not found:
+        raise GraderError(f"no attempt of {student} in {path}")
 
 
 @cli.command()
@@ -411,6 +595,33 @@ def classroom(assignment_file: Path, out: Path, solutions: str, prefix: str | No
     click.echo(f"Template repository written to {repo}/")
     click.echo("  next: edit GRADER_PIP in .github/workflows/classroom.yml, push the folder "
                "as a template repository, and pick it in a Classroom assignment")
+
+
+@cli.command("classroom-audit")
+@click.argument("template", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("repositories", type=click.Path(file_okay=False, exists=True, path_type=Path))
+def classroom_audit(template: Path, repositories: Path) -> None:
+    """Flag students' repositories whose workflow or .grader/ differ from the template.
+
+    REPOSITORIES holds one cloned repository per student. A student controls their
+    repository, workflow included: a difference there is a student who changed how
+    Classroom grades them. Your own `grader grade-all` never reads those files.
+
+    Example:
+
+        grader classroom-audit hw1-template hw1-repos
+    """
+    from .classroom import audit
+
+    flagged = 0
+    repos = sorted(p for p in repositories.iterdir() if p.is_dir()
+                   and not p.name.startswith(".") and p.resolve() != template.resolve())
+    for repo in repos:
+        problems = audit(template, repo)
+        if problems:
+            flagged += 1
+            click.echo(f"{repo.name}: " + "; ".join(problems))
+    click.echo(f"{flagged} of {len(repos)} repositories differ from the template")
 
 
 @cli.command()

@@ -10,7 +10,8 @@
     ├── SandboxError            the sandbox itself could not run (not the student's fault)
     │   └── BoundaryUnavailable the OS cannot isolate untrusted code here (says the fix)
     ├── GradebookError          the gradebook file is unusable (not SQLite, newer schema)
-    └── ClassroomError          a Classroom template or repository cannot be made or read
+    ├── ClassroomError          a Classroom template or repository cannot be made or read
+    └── VariantsChangedError    a spec change alters variants already handed out
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ class GradebookError(GraderError):
 
 class ClassroomError(GraderError):
     """A GitHub Classroom template or repository cannot be made or read."""
+
+
+class VariantsChangedError(GraderError):
+    """A spec change alters variants already handed out to students (see handout.py)."""
 
 
 class ExpressionError(GraderError):

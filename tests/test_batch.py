@@ -26,6 +26,7 @@ from grader.grading import grade
 from grader.reports import render
 from grader.result import ExerciseResult, PartResult, Result
 from grader.samples import Style, write_submission
+from grader.secrecy import student_view
 
 from .conftest import ROOT
 
@@ -106,7 +107,7 @@ def test_batch_writes_gradebook_csv_and_reports(first: Batch, assignment: Assign
     rows = list(csv.DictReader(io.StringIO(summary.grades_csv.read_text())))
     assert [r["id"] for r in rows] == roster_ids
     assert list(rows[0]) == ["id", "name", "email", "score", "max_score", "percent",
-                             *assignment.exercise_ids]
+                             *assignment.exercise_ids, "handed_in", "late"]
     ada = rows[0]
     assert (ada["name"], ada["email"], ada["percent"]) == ("Ada", "ada@example.edu", "100")
     assert float(ada["score"]) == pytest.approx(assignment.max_score)
@@ -116,7 +117,11 @@ def test_batch_writes_gradebook_csv_and_reports(first: Batch, assignment: Assign
 
     for sid in roster_ids:
         path = summary.students_dir / f"{sid}.json"
-        assert path.read_text() == render(results[sid], "json")
+        # students' reports: graded work shows no expected value before a release
+        assert path.read_text() == render(
+            student_view(results[sid], assignment, is_released=False), "json")
+        assert all(p["expected"] is None for e in json.loads(path.read_text())["exercises"]
+                   for p in e["parts"])
         assert json.loads(path.read_text())["student"] == sid
         if summary.html_reports:
             assert "</html>" in (summary.students_dir / f"{sid}.html").read_text()

@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +91,15 @@ def test_workflow_is_valid_and_wired(mode: str, template: Path, private: Path) -
             assert bank[0]["uses"] == "actions/checkout@v4"
             assert bank[0]["with"]["repository"] == "ORG/grader-bank-private"
             assert bank[0]["with"]["token"] == "${{ secrets.GRADER_BANK_TOKEN }}"
+            # the bank's token is never left in .git/config for student code to read
+            assert bank[0]["with"]["persist-credentials"] is False
         else:
             assert bank == []
 
     job = data["jobs"][GRADING_JOB]
     assert job["if"] == "github.actor != 'github-classroom[bot]'"
     assert job["steps"][0]["uses"] == "actions/checkout@v4"
+    assert job["steps"][0]["with"]["persist-credentials"] is False     # student code runs here
     grade = step(job, "grade")
     assert grade["run"].startswith("grader grade . --assignment .grader/assignment.yaml "
                                    '--student "$STUDENT" --format github-classroom')
@@ -106,6 +110,7 @@ def test_workflow_is_valid_and_wired(mode: str, template: Path, private: Path) -
     assert upload["with"]["path"] == "report.html"
     reporter = step(job, "Report the points to Classroom")
     assert reporter["uses"] == "classroom-resources/autograding-grading-reporter@v1"
+    assert reporter["if"] == "always()"          # a failed grading step is reported too
     runners = reporter["with"]["runners"].split(",")
     assert runners == ["grade"]
     # the reporter reads <RUNNER ID upper-cased>_RESULTS
@@ -113,10 +118,11 @@ def test_workflow_is_valid_and_wired(mode: str, template: Path, private: Path) -
                                for r in runners}
 
     setup = data["jobs"]["personalize"]
-    assert setup["if"] == "github.actor == 'github-classroom[bot]'"
+    assert "if" not in setup            # any push while the variant is not written yet
     assert setup["permissions"] == {"contents": "write"}
-    assert step(setup, "Write the student's variant")["run"] == (
-        'grader personalize . --student "$STUDENT"')
+    assert setup["concurrency"]["group"] == "personalize-${{ github.repository }}"
+    assert 'grader personalize . --student "$STUDENT"' in step(
+        setup, "Write the student's variant")["run"]
 
 
 def test_template_holds_the_student_files_assignment_and_bank(
@@ -136,11 +142,13 @@ def test_template_holds_the_student_files_assignment_and_bank(
                 == assignment.variant("octocat", exercise_id).values)
     meta = yaml.safe_load((template / ".grader.yaml").read_text())
     assert meta["student"] == PLACEHOLDER
-    assert meta["assignment"]["bank"] == ".grader/bank"
+    assert meta["mode"] == "graded" and "bank" not in meta     # check needs no bank
+    assert assignment.salt not in (template / ".grader.yaml").read_text()
     readme = (template / "README.md").read_text()
     for needle in ("Accept the assignment", "git clone", "assignment.html", "answers.yaml",
                    "solution.py", "grader check", "git push", "Actions", "--solutions private",
-                   "grader grade-all"):
+                   "grader grade-all", "grader classroom-audit",
+                   "What Classroom autograding can and cannot keep from a student"):
         assert needle in readme, needle
 
 
@@ -149,7 +157,10 @@ def test_private_template_carries_no_bank(private: Path) -> None:
     assert ".grader/bank/" in (private / ".gitignore").read_text()
     readme = (private / "README.md").read_text()
     assert "GRADER_BANK_TOKEN" in readme and "ORG/grader-bank-private" in readme
-    assert "grader check\n" not in readme
+    # no false claim: a student who edits the workflow can read what it reads
+    assert "secret" not in readme.replace("a secret is only as safe", "").replace(
+        "the secret,", "").replace("organization secret", "")
+    assert "not out of reach" in readme
 
 
 def run_find_student(data: dict[str, Any], repository: str, tmp_path: Path) -> str:
@@ -209,11 +220,13 @@ def test_template_grades_a_perfect_hand_in_end_to_end(
         assert sum(t["score"] for t in reported["tests"]) == 45
         assert summary.read_text().strip()
 
-    # the student's own `grader check` agrees
+    # the student's own `grader check` reads every answer and passes the public examples
     check = CliRunner().invoke(cli, ["check", "--format", "json"], catch_exceptions=False)
     assert check.exit_code == 0, check.output
     result = json.loads(check.output)
-    assert (result["student"], result["score"]) == ("octocat", 45)
+    assert (result["student"], result["mode"], result["unanswered"]) == ("octocat", "graded", 0)
+    statuses = {p["status"] for e in result["exercises"] for p in e["parts"]}
+    assert statuses <= {"read", "defined", "examples-pass"}
 
 
 def test_personalize_writes_the_students_variant_and_keeps_their_work(
@@ -272,3 +285,91 @@ def test_options_and_errors(assignment: Assignment, tmp_path: Path) -> None:
         make_classroom(assignment, tmp_path / "x", solutions="public")  # type: ignore[arg-type]
     with pytest.raises(ClassroomError, match="repository prefix"):
         make_classroom(assignment, tmp_path / "x", prefix="bad prefix")
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"}
+    done = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True)
+    return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_push_racing_personalize_keeps_the_work_and_ends_on_the_students_variant(
+        template: Path, tmp_path: Path) -> None:
+    """The student pushes after Classroom's first commit and before the personalize job
+    pushes: the job's first push is refused; it must start again from the student's
+    commit, keep their answers, and leave the repository on their variant."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    seed = tmp_path / "seed"
+    shutil.copytree(template, seed)
+    git(seed, "init", "-q", "-b", "main")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-qm", "Initial commit")            # Classroom's copy of the template
+    git(seed, "push", "-q", str(origin), "main")
+    ci = tmp_path / "ci"                                     # the job's checkout of that commit
+    git(tmp_path, "clone", "-q", str(origin), str(ci))
+    student = tmp_path / "laptop"
+    git(tmp_path, "clone", "-q", str(origin), str(student))
+    (student / "solution.py").write_text("def posterior_prob(p, s, f):\n    return 0.5\n")
+    git(student, "commit", "-qam", "My work")
+
+    # `grader` as the job installs it; on its first run the student's push lands between
+    # the job's fetch and its push, so that push is refused
+    shim = tmp_path / "bin" / "grader"
+    shim.parent.mkdir()
+    race = tmp_path / "raced"
+    shim.write_text(
+        "#!/bin/sh\n"
+        f"if [ ! -e {race} ]; then touch {race}; "
+        f"git -C {student} push -q origin main || exit 9; fi\n"
+        f"PYTHONPATH={ROOT} exec {shlex.quote(sys.executable)} "
+        "-c 'from grader.cli import main; main()' \"$@\"\n")
+    shim.chmod(0o755)
+    script = step(workflow(template)["jobs"]["personalize"], "Write the student's variant")["run"]
+    env = {"PATH": f"{shim.parent}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "STUDENT": "octocat", "GITHUB_REF": "refs/heads/main",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x"}
+    job = subprocess.run(["bash", "-e", "-c", script.replace("sleep", "true")], cwd=ci,
+                         env=env, check=True, capture_output=True, text=True)
+    assert race.exists() and "rejected" in job.stderr        # the first push lost the race
+
+    final = tmp_path / "final"
+    git(tmp_path, "clone", "-q", str(origin), str(final))
+    log = git(final, "log", "--format=%s").splitlines()
+    assert log == ["Your own variant of the assignment, for octocat", "My work",
+                   "Initial commit"]
+    assert yaml.safe_load((final / ".grader.yaml").read_text())["student"] == "octocat"
+    assert "octocat" in (final / "assignment.html").read_text()
+    assert (final / "solution.py").read_text() == (
+        "def posterior_prob(p, s, f):\n    return 0.5\n")
+    # again, on a later push: nothing to do, nothing pushed
+    subprocess.run(["bash", "-e", "-c", script.replace("sleep", "true")], cwd=ci, env=env,
+                   check=True, capture_output=True)
+    assert git(final, "ls-remote", str(origin), "main").split()[0] == git(
+        final, "rev-parse", "HEAD").strip()
+
+
+def test_classroom_audit_flags_repositories_that_changed_how_they_are_graded(
+        template: Path, tmp_path: Path) -> None:
+    repos = tmp_path / "repos"
+    for name in ("ada", "eve", "mal"):
+        shutil.copytree(template, repos / name)
+        personalize(repos / name, name)
+        write_submission(load_assignment(repos / name / ".grader" / "assignment.yaml"), name,
+                         repos / name, "perfect")
+    workflow_file = repos / "eve" / ".github" / "workflows" / "classroom.yml"
+    workflow_file.write_text(workflow_file.read_text() + "      - run: cat .grader/*\n")
+    config = repos / "mal" / ".grader" / "assignment.yaml"
+    config.write_text(config.read_text().replace("exercises:", "practice: true\nexercises:"))
+    (repos / "mal" / ".grader" / "notes.txt").write_text("x")
+    result = CliRunner().invoke(cli, ["classroom-audit", str(template), str(repos)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "eve: .github/workflows/classroom.yml was changed",
+        "mal: .grader/assignment.yaml was changed; .grader/notes.txt was added",
+        "2 of 3 repositories differ from the template",
+    ]

@@ -67,12 +67,23 @@ def test_answers_stub_lists_every_part_as_text(tmp_path: Path) -> None:
     assert "# A person tests positive. What is $P(D \\mid +)$? (numeric, 4 points)" in text
 
 
-def test_metadata_lets_check_regrade(tmp_path: Path) -> None:
+def test_metadata_describes_the_parts_without_the_salt(tmp_path: Path) -> None:
     out = run_generate(tmp_path)
-    meta = yaml.safe_load((out / "bob" / ".grader.yaml").read_text())
+    text = (out / "bob" / ".grader.yaml").read_text()
+    meta = yaml.safe_load(text)
     assert meta["student"] == "bob"
-    assert meta["assignment"]["salt"] == "fall-2026"
-    assert meta["assignment"]["exercises"][1] == {"id": "mle/bernoulli", "points": 6}
+    assert meta["mode"] == "graded"
+    assert "fall-2026" not in text and "salt" not in meta["assignment"]
+    assert "seed" not in text and "bank" not in meta          # nothing to regrade with
+    bernoulli = meta["exercises"][1]
+    assert (bernoulli["id"], bernoulli["points"]) == ("mle/bernoulli", 6)
+    code = next(p for p in bernoulli["parts"] if p["kind"] == "function")
+    assert code["examples"] == [{"args": {"data": [1, 0, 0, 1, 0]}, "output": 0.4,
+                                 "shown": "0.4"}]
+    # and the student reads them, with their outputs, in both views of the assignment
+    for name in ("assignment.html", "README.md"):
+        text = (out / "bob" / name).read_text()
+        assert "bernoulli_mle(data=[1, 0, 0, 1, 0])" in text and "returns" in text, name
 
 
 def test_students_get_different_variants_and_regeneration_is_identical(tmp_path: Path) -> None:
@@ -99,3 +110,23 @@ def test_readme_keeps_latex_for_github(tmp_path: Path) -> None:
     readme = (out / "alice" / "README.md").read_text()
     assert "$P(D \\mid +)$" in readme
     assert "alice" in readme
+
+
+def test_every_student_is_told_the_precision_policy(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    readme = (out / "alice" / "README.md").read_text()
+    answers = (out / "alice" / "answers.yaml").read_text()
+    assert "A numeric answer is accepted when it is right to 3 significant figures" in readme
+    header = " ".join(line.lstrip("# ") for line in answers.splitlines()[:10])
+    assert "A numeric answer is accepted when it is right to 3 significant figures" in header
+    assert "a part that needs more or less precision says so" in header
+
+
+def test_students_are_told_they_may_answer_a_choice_by_letter(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    answers = (out / "alice" / "answers.yaml").read_text()
+    readme = (out / "alice" / "README.md").read_text()
+    assert "  # options (write a letter or the text): (a) yes | (b) no" in answers
+    assert "- (a) yes\n- (b) no" in readme
+    assert "(an option's letter, like <code>a</code>, or its text)" in \
+        (out / "alice" / "assignment.html").read_text()

@@ -179,10 +179,13 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def render_class_report(results: list[Result], *, title: str) -> str:
+def render_class_report(results: list[Result], *, title: str,
+                        handed_in: dict[str, str] | None = None) -> str:
     """The class report as one HTML document: score distribution, per-part difficulty
-    and discrimination, the most common mistakes and wrong answers, and every student."""
+    and discrimination, the most common mistakes and wrong answers, and every student
+    (with `handed_in`: student id → when, and whether late)."""
     stats = class_stats(results)
+    handed_in = handed_in or {}
     return page(
         "class_report.html.j2",
         title=title,
@@ -196,7 +199,9 @@ def render_class_report(results: list[Result], *, title: str) -> str:
         mistakes=stats["mistakes"][:SHOWN],
         wrong_answers=[{**w, "shown": _short(w["answer"])}
                        for w in stats["wrong_answers"][:SHOWN]],
-        students=[{**s, "score_text": points(s["score"]), "max_text": points(s["max_score"])}
+        students=[{**s, "score_text": points(s["score"]), "max_text": points(s["max_score"]),
+                   "handed_in": handed_in.get(s["student"], "")}
                   for s in sorted(stats["students"], key=lambda s: s["student"])],
+        show_handed_in=bool(handed_in),
         max_points=points(stats["max_score"]),
     )

@@ -68,6 +68,8 @@ def report_context(result: Result, solutions: dict[str, str] | None = None) -> d
     return {
         "title": f"{result.assignment}: report for {result.student}",
         "assignment": result.assignment, "student": result.student,
+        # set by grade-all from the gradebook: when it was handed in, and whether late
+        "handed_in": result.extra.get("handed_in"),
         "score": points(result.score), "max_score": points(result.max_score),
         "percent": percent(result.score, result.max_score),
         "counts": [(STATUS_LABELS[s], s, n) for s, n in counts.most_common()],
