@@ -26,10 +26,10 @@ def hellinger_no_half(p, q):
 def cases_hellinger(rng, params):
     p = np.array([params["p1"], params["p2"], 1 - params["p1"] - params["p2"]])
     q = np.array([params["q1"], params["q2"], 1 - params["q1"] - params["q2"]])
-    yield {"p": p, "q": q}
-    yield {"p": p, "q": p}
-    yield {"p": np.array([1.0, 0.0]), "q": np.array([0.0, 1.0])}
-    yield {"p": np.array([0.0, 0.5, 0.5]), "q": np.array([0.5, 0.5, 0.0])}
+    yield "positive p and q", {"p": p, "q": q}
+    yield "equal distributions", {"p": p, "q": p}
+    yield "zeros", {"p": np.array([1.0, 0.0]), "q": np.array([0.0, 1.0])}
+    yield "zeros", {"p": np.array([0.0, 0.5, 0.5]), "q": np.array([0.5, 0.5, 0.0])}
     for _ in range(16):
         k = int(rng.integers(2, 8))
-        yield {"p": rng.dirichlet(np.ones(k)), "q": rng.dirichlet(np.ones(k))}
+        yield "positive p and q", {"p": rng.dirichlet(np.ones(k)), "q": rng.dirichlet(np.ones(k))}

@@ -44,14 +44,19 @@ def kl_gauss_std_for_var(mu1, var1, mu2, var2):
 def cases_kl_diag_gaussians(rng, params):
     m1, m2 = float(params["mu1"]), float(params["mu2"])
     v1, v2 = float(params["s1"]) ** 2, float(params["s2"]) ** 2
-    yield {"mu1": np.array([m1]), "var1": np.array([v1]), "mu2": np.array([m2]), "var2": np.array([v2])}
-    yield {"mu1": np.array([m2]), "var1": np.array([v2]), "mu2": np.array([m1]), "var2": np.array([v1])}
+    yield "one dimension", {"mu1": np.array([m1]), "var1": np.array([v1]), "mu2": np.array([m2]),
+                            "var2": np.array([v2])}
+    yield "one dimension", {"mu1": np.array([m2]), "var1": np.array([v2]), "mu2": np.array([m1]),
+                            "var2": np.array([v1])}
     # equal distributions; equal means; a VAE posterior against N(0, I)
-    yield {"mu1": np.array([0.5, -1.0]), "var1": np.array([2.0, 0.5]),
-           "mu2": np.array([0.5, -1.0]), "var2": np.array([2.0, 0.5])}
-    yield {"mu1": np.zeros(3), "var1": np.array([0.5, 1.0, 4.0]), "mu2": np.zeros(3), "var2": np.ones(3)}
-    yield {"mu1": np.array([1.0, -2.0]), "var1": np.array([0.3, 0.3]), "mu2": np.zeros(2), "var2": np.ones(2)}
+    yield "several dimensions", {"mu1": np.array([0.5, -1.0]), "var1": np.array([2.0, 0.5]),
+                                 "mu2": np.array([0.5, -1.0]), "var2": np.array([2.0, 0.5])}
+    yield "several dimensions", {"mu1": np.zeros(3), "var1": np.array([0.5, 1.0, 4.0]),
+                                 "mu2": np.zeros(3), "var2": np.ones(3)}
+    yield "several dimensions", {"mu1": np.array([1.0, -2.0]), "var1": np.array([0.3, 0.3]),
+                                 "mu2": np.zeros(2), "var2": np.ones(2)}
     for _ in range(16):
         d = int(rng.integers(1, 6))
-        yield {"mu1": rng.normal(size=d), "var1": rng.uniform(0.2, 3.0, size=d),
-               "mu2": rng.normal(size=d), "var2": rng.uniform(0.2, 3.0, size=d)}
+        yield ("one dimension" if d == 1 else "several dimensions"), {
+            "mu1": rng.normal(size=d), "var1": rng.uniform(0.2, 3.0, size=d),
+            "mu2": rng.normal(size=d), "var2": rng.uniform(0.2, 3.0, size=d)}

@@ -23,10 +23,10 @@ def tv_largest_gap(p, q):
 def cases_tv_distance(rng, params):
     p = np.array([params["p1"], params["p2"], params["p3"], 1 - params["p1"] - params["p2"] - params["p3"]])
     q = np.array([params["q1"], params["q2"], params["q3"], 1 - params["q1"] - params["q2"] - params["q3"]])
-    yield {"p": p, "q": q}
-    yield {"p": np.array([0.5, 0.5]), "q": np.array([0.5, 0.5])}
-    yield {"p": np.array([1.0, 0.0, 0.0]), "q": np.array([0.0, 0.5, 0.5])}
-    yield {"p": np.array([0.4, 0.3, 0.3]), "q": np.array([0.2, 0.4, 0.4])}
+    yield "several gaps", {"p": p, "q": q}
+    yield "equal distributions", {"p": np.array([0.5, 0.5]), "q": np.array([0.5, 0.5])}
+    yield "disjoint supports", {"p": np.array([1.0, 0.0, 0.0]), "q": np.array([0.0, 0.5, 0.5])}
+    yield "several gaps", {"p": np.array([0.4, 0.3, 0.3]), "q": np.array([0.2, 0.4, 0.4])}
     for _ in range(16):
         k = int(rng.integers(2, 8))
-        yield {"p": rng.dirichlet(np.ones(k)), "q": rng.dirichlet(np.ones(k))}
+        yield "several gaps", {"p": rng.dirichlet(np.ones(k)), "q": rng.dirichlet(np.ones(k))}

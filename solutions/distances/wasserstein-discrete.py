@@ -51,14 +51,17 @@ def cases_wasserstein_1d(rng, params):
     x = np.array([1.0, 2.0, 3.0, 4.0])
     p = np.array([params["p1"], params["p2"], params["p3"], 1 - params["p1"] - params["p2"] - params["p3"]])
     q = np.array([params["q1"], params["q2"], params["q3"], 1 - params["q1"] - params["q2"] - params["q3"]])
-    yield {"u_values": x, "v_values": x, "u_weights": p, "v_weights": q}
+    yield "weighted points", {"u_values": x, "v_values": x, "u_weights": p, "v_weights": q}
     # points not 1 apart, not sorted, weights not normalised
-    yield {"u_values": np.array([0.0, 10.0, 2.5]), "v_values": np.array([2.5, 0.0, 10.0]),
-           "u_weights": np.array([2.0, 1.0, 1.0]), "v_weights": np.array([1.0, 1.0, 2.0])}
+    yield "unsorted points", {"u_values": np.array([0.0, 10.0, 2.5]),
+                                      "v_values": np.array([2.5, 0.0, 10.0]),
+                                      "u_weights": np.array([2.0, 1.0, 1.0]),
+                                      "v_weights": np.array([1.0, 1.0, 2.0])}
     # point masses: W1 is the distance between them
-    yield {"u_values": np.array([0.0]), "v_values": np.array([0.7])}
+    yield "samples", {"u_values": np.array([0.0]), "v_values": np.array([0.7])}
     # empirical samples of different sizes
-    yield {"u_values": np.array([0.0, 1.0, 3.0]), "v_values": np.array([5.0, 6.0, 8.0, 1.0, 2.0])}
+    yield "samples", {"u_values": np.array([0.0, 1.0, 3.0]),
+                      "v_values": np.array([5.0, 6.0, 8.0, 1.0, 2.0])}
     for i in range(16):
         n, m = int(rng.integers(1, 8)), int(rng.integers(1, 8))
         case = {"u_values": rng.normal(0, 2, size=n).round(2),
@@ -66,4 +69,4 @@ def cases_wasserstein_1d(rng, params):
         if i % 2:
             case["u_weights"] = rng.uniform(0.1, 1, size=n)
             case["v_weights"] = rng.uniform(0.1, 1, size=m)
-        yield case
+        yield ("unsorted points" if i % 2 else "samples"), case

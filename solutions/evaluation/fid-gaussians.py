@@ -75,15 +75,16 @@ def cases_fid(rng, params):
     mu2 = np.array([params["b1"], params["b2"]], dtype=float)
     s1 = np.diag([params["r1"], params["r2"]]).astype(float)
     s2 = np.diag([params["g1"], params["g2"]]).astype(float)
-    yield {"mu1": mu1, "sigma1": s1, "mu2": mu2, "sigma2": s2}
-    yield {"mu1": mu1, "sigma1": s1, "mu2": mu1, "sigma2": s1}                  # 0
-    # covariances that do not commute
-    yield {"mu1": np.zeros(2), "sigma1": np.array([[2.0, 0.9], [0.9, 1.0]]),
-           "mu2": np.array([1.0, 0.0]), "sigma2": np.array([[1.0, -0.5], [-0.5, 3.0]])}
+    yield "diagonal covariances", {"mu1": mu1, "sigma1": s1, "mu2": mu2, "sigma2": s2}
+    yield "diagonal covariances", {"mu1": mu1, "sigma1": s1, "mu2": mu1, "sigma2": s1}     # 0
     # one dimension: (mu1 - mu2)^2 + (s1 - s2)^2 with standard deviations s
-    yield {"mu1": np.array([0.5]), "sigma1": np.array([[4.0]]), "mu2": np.array([-1.0]),
-           "sigma2": np.array([[1.0]])}
+    yield "diagonal covariances", {"mu1": np.array([0.5]), "sigma1": np.array([[4.0]]),
+                                   "mu2": np.array([-1.0]), "sigma2": np.array([[1.0]])}
+    # covariances that do not commute
+    yield "full covariances", {"mu1": np.zeros(2), "sigma1": np.array([[2.0, 0.9], [0.9, 1.0]]),
+                               "mu2": np.array([1.0, 0.0]),
+                               "sigma2": np.array([[1.0, -0.5], [-0.5, 3.0]])}
     for _ in range(14):
-        d = int(rng.integers(1, 6))
-        yield {"mu1": rng.normal(size=d), "sigma1": _covariance(rng, d),
-               "mu2": rng.normal(size=d), "sigma2": _covariance(rng, d)}
+        d = int(rng.integers(2, 6))
+        yield "full covariances", {"mu1": rng.normal(size=d), "sigma1": _covariance(rng, d),
+                                   "mu2": rng.normal(size=d), "sigma2": _covariance(rng, d)}

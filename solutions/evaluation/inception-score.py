@@ -40,10 +40,10 @@ def inception_score_mean_of_exp(probs):
 def cases_inception_score(rng, params):
     u = [params["u1"], params["u2"], 1 - params["u1"] - params["u2"]]
     w = [params["w1"], params["w2"], 1 - params["w1"] - params["w2"]]
-    yield {"probs": np.array([u, w], dtype=float)}
-    yield {"probs": np.eye(4)}                                   # IS = number of classes
-    yield {"probs": np.full((3, 5), 0.2)}                        # IS = 1
-    yield {"probs": np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 0.5]])}
+    yield "uncertain predictions", {"probs": np.array([u, w], dtype=float)}
+    yield "extremes", {"probs": np.eye(4)}                      # IS = number of classes
+    yield "extremes", {"probs": np.full((3, 5), 0.2)}           # IS = 1
+    yield "extremes", {"probs": np.array([[1.0, 0.0], [1.0, 0.0], [0.5, 0.5]])}
     for _ in range(12):
         n, c = int(rng.integers(2, 10)), int(rng.integers(2, 8))
-        yield {"probs": rng.dirichlet(np.full(c, 0.5), size=n)}
+        yield "uncertain predictions", {"probs": rng.dirichlet(np.full(c, 0.5), size=n)}

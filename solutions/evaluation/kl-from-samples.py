@@ -33,9 +33,9 @@ def cases_kl_estimate(rng, params):
     m, s = float(params["m"]), float(params["s"])
     log_p = -0.5 * x ** 2 - 0.5 * np.log(2 * np.pi)
     log_q = -0.5 * ((x - m) / s) ** 2 - np.log(s) - 0.5 * np.log(2 * np.pi)
-    yield {"log_p": log_p, "log_q": log_q}
-    yield {"log_p": np.array([-1.0, -2.0]), "log_q": np.array([-1.5, -1.5])}
+    yield "the exercise's samples", {"log_p": log_p, "log_q": log_q}
+    yield "other samples", {"log_p": np.array([-1.0, -2.0]), "log_q": np.array([-1.5, -1.5])}
     for _ in range(14):
         n = int(rng.integers(2, 40))
         log_p = rng.normal(-2, 1, size=n)
-        yield {"log_p": log_p, "log_q": log_p - rng.normal(0.3, 0.5, size=n)}
+        yield "other samples", {"log_p": log_p, "log_q": log_p - rng.normal(0.3, 0.5, size=n)}

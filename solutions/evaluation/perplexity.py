@@ -35,16 +35,19 @@ def perplexity_in_bits(log_probs, mask):
 
 def cases_corpus_perplexity(rng, params):
     p = np.array([params[f"p{i}"] for i in range(1, 6)], dtype=float)
-    yield {"log_probs": np.log(p)[None, :], "mask": np.ones((1, 5), dtype=bool)}
+    yield "one sequence", {"log_probs": np.log(p)[None, :], "mask": np.ones((1, 5), dtype=bool)}
     # two sequences of different lengths, padded with junk log-probabilities
-    yield {"log_probs": np.array([[np.log(0.5), np.log(0.25), -7.0, -7.0],
-                                  [np.log(0.1), np.log(0.2), np.log(0.4), np.log(0.8)]]),
-           "mask": np.array([[True, True, False, False], [True, True, True, True]])}
-    yield {"log_probs": np.array([[np.log(0.9), 0.0, 0.0], [np.log(0.05), np.log(0.5), 0.0]]),
-           "mask": np.array([[True, False, False], [True, True, False]])}
+    yield "padded sequences", {
+        "log_probs": np.array([[np.log(0.5), np.log(0.25), -7.0, -7.0],
+                               [np.log(0.1), np.log(0.2), np.log(0.4), np.log(0.8)]]),
+        "mask": np.array([[True, True, False, False], [True, True, True, True]])}
+    yield "padded sequences", {
+        "log_probs": np.array([[np.log(0.9), 0.0, 0.0], [np.log(0.05), np.log(0.5), 0.0]]),
+        "mask": np.array([[True, False, False], [True, True, False]])}
     for _ in range(14):
         n, t = int(rng.integers(1, 5)), int(rng.integers(2, 9))
         lengths = rng.integers(1, t + 1, size=n)
         mask = np.arange(t)[None, :] < lengths[:, None]
         log_probs = np.log(rng.uniform(0.01, 1.0, size=(n, t)))
-        yield {"log_probs": np.where(mask, log_probs, rng.normal(-3, 1, size=(n, t))), "mask": mask}
+        yield "padded sequences", {
+            "log_probs": np.where(mask, log_probs, rng.normal(-3, 1, size=(n, t))), "mask": mask}

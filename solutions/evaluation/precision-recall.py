@@ -62,12 +62,13 @@ def cases_precision_recall(rng, params):
     # 1-D: a generator that covers only one of the data's two modes
     real = np.array([-3.1, -2.9, -2.5, -2.0, 2.0, 2.4, 3.0, 3.3])
     fake = np.array([2.1, 2.2, 2.5, 2.8, 3.1, 2.6])
-    yield {"real": real, "fake": fake, "k": 1}
-    yield {"real": real, "fake": fake, "k": 3}
+    yield "points on a line", {"real": real, "fake": fake, "k": 1}
+    yield "points on a line", {"real": real, "fake": fake, "k": 3}
     # a blurry generator: spread wider than the data
-    yield {"real": rng.normal(0, 1, size=(20, 2)), "fake": rng.normal(0, 3, size=(20, 2)), "k": 3}
-    for i in range(12):
+    yield "points in space", {"real": rng.normal(0, 1, size=(20, 2)),
+                              "fake": rng.normal(0, 3, size=(20, 2)), "k": 3}
+    for _ in range(12):
         d = int(rng.integers(1, 4))
         real = rng.normal(0, 1, size=(int(rng.integers(5, 25)), d))
         fake = rng.normal(rng.normal(0, 0.5), rng.uniform(0.3, 2.0), size=(int(rng.integers(5, 25)), d))
-        yield {"real": real, "fake": fake, "k": int(rng.integers(1, 5))}
+        yield "points in space", {"real": real, "fake": fake, "k": int(rng.integers(1, 5))}

@@ -30,9 +30,10 @@ def kl_log_of_mean_ratio(d_real):
 
 
 def cases_kl_from_discriminator(rng, params):
-    yield {"d_real": np.array([params[f"d{i}"] for i in range(1, 5)], dtype=float)}
-    yield {"d_real": np.full(5, 0.5)}                                # P = Q: 0
-    yield {"d_real": np.array([0.9, 0.6, 0.75, 0.2, 0.99])}
-    yield {"d_real": np.array([1.0, 0.7])}                           # a sure discriminator: inf
+    yield "the exercise's outputs", {"d_real": np.array([params[f"d{i}"] for i in range(1, 5)],
+                                                        dtype=float)}
+    yield "other outputs", {"d_real": np.full(5, 0.5)}                        # P = Q: 0
+    yield "other outputs", {"d_real": np.array([0.9, 0.6, 0.75, 0.2, 0.99])}
+    yield "a sure discriminator", {"d_real": np.array([1.0, 0.7])}              # inf
     for _ in range(12):
-        yield {"d_real": rng.uniform(0.05, 0.98, size=int(rng.integers(2, 30)))}
+        yield "other outputs", {"d_real": rng.uniform(0.05, 0.98, size=int(rng.integers(2, 30)))}

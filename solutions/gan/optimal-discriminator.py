@@ -36,16 +36,18 @@ def _optimal(p, q):
 def cases_gan_value(rng, params):
     p = np.array([params["p1"], params["p2"], 1 - params["p1"] - params["p2"]])
     q = np.array([params["q1"], params["q2"], 1 - params["q1"] - params["q2"]])
-    yield {"p": p, "q": q, "d": _optimal(p, q)}
-    yield {"p": p, "q": q, "d": np.full(3, 0.5)}
-    yield {"p": p, "q": p, "d": np.full(3, 0.5)}                         # -log 4
+    yield "optimal discriminator", {"p": p, "q": q, "d": _optimal(p, q)}
+    yield "other discriminators", {"p": p, "q": q, "d": np.full(3, 0.5)}
+    yield "optimal discriminator", {"p": p, "q": p, "d": np.full(3, 0.5)}           # -log 4
     # disjoint supports: D* is 1 on P's support, 0 on Q's; V = 0
-    yield {"p": np.array([0.5, 0.5, 0.0]), "q": np.array([0.0, 0.0, 1.0]),
-           "d": np.array([1.0, 1.0, 0.0])}
-    yield {"p": np.array([0.2, 0.8, 0.0]), "q": np.array([0.0, 0.5, 0.5]),
-           "d": np.array([1.0, 0.8 / 1.3, 0.0])}
+    yield "zero probabilities", {"p": np.array([0.5, 0.5, 0.0]), "q": np.array([0.0, 0.0, 1.0]),
+                                 "d": np.array([1.0, 1.0, 0.0])}
+    yield "zero probabilities", {"p": np.array([0.2, 0.8, 0.0]), "q": np.array([0.0, 0.5, 0.5]),
+                                 "d": np.array([1.0, 0.8 / 1.3, 0.0])}
     for i in range(12):
         k = int(rng.integers(2, 7))
         p, q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
-        d = _optimal(p, q) if i % 2 else rng.uniform(0.05, 0.95, size=k)
-        yield {"p": p, "q": q, "d": d}
+        if i % 2:
+            yield "optimal discriminator", {"p": p, "q": q, "d": _optimal(p, q)}
+        else:
+            yield "other discriminators", {"p": p, "q": q, "d": rng.uniform(0.05, 0.95, size=k)}

@@ -41,10 +41,10 @@ def mi_sum_of_entropies(joint):
 
 def cases_mutual_information(rng, params):
     a, b, c = float(params["a"]), float(params["b"]), float(params["c"])
-    yield {"joint": np.array([[a, b], [c, 1 - a - b - c]])}
-    yield {"joint": np.outer([0.3, 0.7], [0.6, 0.4])}                 # independent: 0
-    yield {"joint": np.array([[0.5, 0.0], [0.0, 0.5]])}               # Y = X: I = H(X)
-    yield {"joint": np.array([[0.2, 0.0, 0.1], [0.0, 0.4, 0.3]])}
+    yield "dependent", {"joint": np.array([[a, b], [c, 1 - a - b - c]])}
+    yield "independent", {"joint": np.outer([0.3, 0.7], [0.6, 0.4])}                 # 0
+    yield "zeros in the joint", {"joint": np.array([[0.5, 0.0], [0.0, 0.5]])}         # Y = X
+    yield "zeros in the joint", {"joint": np.array([[0.2, 0.0, 0.1], [0.0, 0.4, 0.3]])}
     for _ in range(16):
         shape = (int(rng.integers(2, 5)), int(rng.integers(2, 5)))
-        yield {"joint": rng.dirichlet(np.ones(shape[0] * shape[1])).reshape(shape)}
+        yield "dependent", {"joint": rng.dirichlet(np.ones(shape[0] * shape[1])).reshape(shape)}

@@ -75,20 +75,21 @@ def cases_binary_cross_entropy_with_logits(rng, params):
     y = np.array([1.0, 0.0, 1.0])
     pw = float(params["pw"])
     # the exercise's own three examples
-    yield {"input": x, "target": y}
-    yield {"input": x, "target": y, "pos_weight": np.array([pw])}
-    yield {"input": x, "target": y, "reduction": "sum"}
+    yield "plain", {"input": x, "target": y}
+    yield "plain", {"input": x, "target": y, "reduction": "sum"}
+    yield "pos_weight", {"input": x, "target": y, "pos_weight": np.array([pw])}
     # weights: "mean" still divides by the number of elements
-    yield {"input": x, "target": y, "weight": np.array([2.0, 0.5, 1.0])}
+    yield "weight", {"input": x, "target": y, "weight": np.array([2.0, 0.5, 1.0])}
     # pos_weight per class, broadcast over a batch of multi-label rows
-    yield {"input": np.array([[0.5, -1.0], [2.0, 0.3], [-0.7, 1.5]]),
-           "target": np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),
-           "pos_weight": np.array([3.0, 0.5]), "reduction": "none"}
+    yield "pos_weight", {"input": np.array([[0.5, -1.0], [2.0, 0.3], [-0.7, 1.5]]),
+                         "target": np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),
+                         "pos_weight": np.array([3.0, 0.5]), "reduction": "none"}
     # soft targets
-    yield {"input": x, "target": np.array([0.3, 0.9, 0.5]), "pos_weight": np.array([pw])}
+    yield "soft targets", {"input": x, "target": np.array([0.3, 0.9, 0.5]),
+                           "pos_weight": np.array([pw])}
     # large logits stay finite
-    yield {"input": np.array([60.0, -60.0, 800.0, -800.0]),
-           "target": np.array([0.0, 1.0, 1.0, 0.0]), "reduction": "none"}
+    yield "large logits", {"input": np.array([60.0, -60.0, 800.0, -800.0]),
+                           "target": np.array([0.0, 1.0, 1.0, 0.0]), "reduction": "none"}
     for i in range(16):
         n, c = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         case = {"input": rng.normal(0, 3, size=(n, c)),
@@ -99,4 +100,6 @@ def cases_binary_cross_entropy_with_logits(rng, params):
             case["pos_weight"] = rng.uniform(0.3, 4.0, size=c)
         if i % 3 == 1:
             case["weight"] = rng.uniform(0.2, 2.0, size=c)
-        yield case
+        check = "soft targets" if i % 4 == 0 else "weight" if "weight" in case else \
+            "pos_weight" if "pos_weight" in case else "plain"
+        yield check, case

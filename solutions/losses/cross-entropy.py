@@ -131,26 +131,38 @@ def _soft_targets(rng, n, c):
     return rng.dirichlet(np.ones(c) * 0.7, size=n)
 
 
+def _check_of(case):
+    if "ignore_index" in case:
+        return "ignore_index"
+    if "weight" in case:
+        return "weights"
+    if case.get("label_smoothing", 0.0) > 0:
+        return "label smoothing"
+    return "probability targets" if np.ndim(case["target"]) == 2 else "class indices"
+
+
 def cases_cross_entropy(rng, params):
     z = np.array([[params["z1"], params["z2"], params["z3"]]])
     t = np.array([[params["t1"], params["t2"], 1 - params["t1"] - params["t2"]]])
     eps = float(params["eps"])
-    # probability targets: the exercise's own example
-    yield {"input": z, "target": t}
-    yield {"input": z, "target": np.array([0])}
-    yield {"input": z, "target": np.array([0]), "label_smoothing": eps}
-    yield {"input": z, "target": t, "label_smoothing": eps}
+    # the exercise's own example
+    yield "probability targets", {"input": z, "target": t}
+    yield "class indices", {"input": z, "target": np.array([0])}
+    yield "label smoothing", {"input": z, "target": np.array([0]), "label_smoothing": eps}
+    yield "label smoothing", {"input": z, "target": t, "label_smoothing": eps}
     # weights with probability targets: "mean" divides by N
-    yield {"input": np.vstack([z, z[:, ::-1]]), "target": np.vstack([t, t[:, ::-1]]),
-           "weight": np.array([2.0, 1.0, 0.5])}
+    yield "weights", {"input": np.vstack([z, z[:, ::-1]]), "target": np.vstack([t, t[:, ::-1]]),
+                      "weight": np.array([2.0, 1.0, 0.5])}
     # class indices, weights and ignore_index, with and without smoothing
     zz = np.array([[1.0, -0.5, 0.3], [0.2, 0.4, -1.0], [2.0, 0.0, 0.5]])
-    yield {"input": zz, "target": np.array([2, 1, 0]), "weight": np.array([2.0, 1.0, 0.5]),
-           "ignore_index": 1, "label_smoothing": eps}
-    yield {"input": zz, "target": np.array([2, 1, 0]), "ignore_index": 1, "reduction": "none",
-           "label_smoothing": eps}
+    yield "ignore_index", {"input": zz, "target": np.array([2, 1, 0]),
+                           "weight": np.array([2.0, 1.0, 0.5]), "ignore_index": 1,
+                           "label_smoothing": eps}
+    yield "ignore_index", {"input": zz, "target": np.array([2, 1, 0]), "ignore_index": 1,
+                           "reduction": "none", "label_smoothing": eps}
     # large logits stay finite
-    yield {"input": np.array([[1000.0, 0.0, -1000.0]]), "target": np.array([[0.5, 0.5, 0.0]])}
+    yield "large logits", {"input": np.array([[1000.0, 0.0, -1000.0]]),
+                           "target": np.array([[0.5, 0.5, 0.0]])}
     for i in range(16):
         n, c = int(rng.integers(1, 6)), int(rng.integers(2, 6))
         logits = rng.normal(0, 2, size=(n, c))
@@ -162,4 +174,4 @@ def cases_cross_entropy(rng, params):
             case["label_smoothing"] = float(rng.choice([0.05, 0.1, 0.2]))
         if i % 4 == 3 and i % 2 == 1:
             case["ignore_index"] = int(rng.integers(0, c))
-        yield case
+        yield _check_of(case), case

@@ -81,23 +81,26 @@ def cases_gaussian_nll_loss(rng, params):
     y = np.array([[params["y1"]], [params["y2"]]])
     var = np.array([[params["v1"]], [params["v2"]]])
     # the exercise's own two predictions
-    yield {"input": mu, "target": y, "var": var}
-    yield {"input": mu, "target": y, "var": var, "full": True}
-    yield {"input": mu, "target": y, "var": var, "reduction": "sum"}
+    yield "per-element variance", {"input": mu, "target": y, "var": var}
+    yield "full", {"input": mu, "target": y, "var": var, "full": True}
+    yield "per-element variance", {"input": mu, "target": y, "var": var, "reduction": "sum"}
     # one variance per example shared by its features: shape (N, 1) and (N,)
-    yield {"input": np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]),
-           "target": np.array([[0.5, 0.5, 2.5], [0.0, 2.0, 1.5]]),
-           "var": np.array([[0.5], [2.0]]), "reduction": "none"}
-    yield {"input": np.array([[0.0, 1.0], [1.0, 1.0]]), "target": np.array([[0.5, 0.5], [0.0, 2.0]]),
-           "var": np.array([0.5, 2.0]), "full": True}
+    yield "shared variance", {"input": np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]),
+                              "target": np.array([[0.5, 0.5, 2.5], [0.0, 2.0, 1.5]]),
+                              "var": np.array([[0.5], [2.0]]), "reduction": "none"}
+    yield "shared variance", {"input": np.array([[0.0, 1.0], [1.0, 1.0]]),
+                              "target": np.array([[0.5, 0.5], [0.0, 2.0]]),
+                              "var": np.array([0.5, 2.0]), "full": True}
     # eps: a variance of zero or below eps is clamped
-    yield {"input": np.array([[1.0, 2.0]]), "target": np.array([[1.001, 2.0]]),
-           "var": np.array([[0.0, 1e-9]]), "reduction": "none"}
-    yield {"input": np.array([[1.0, 2.0]]), "target": np.array([[1.5, 2.0]]),
-           "var": np.array([[1e-4, 1.0]]), "eps": 1e-2, "reduction": "sum"}
+    yield "eps", {"input": np.array([[1.0, 2.0]]), "target": np.array([[1.001, 2.0]]),
+                  "var": np.array([[0.0, 1e-9]]), "reduction": "none"}
+    yield "eps", {"input": np.array([[1.0, 2.0]]), "target": np.array([[1.5, 2.0]]),
+                  "var": np.array([[1e-4, 1.0]]), "eps": 1e-2, "reduction": "sum"}
     for i in range(16):
         n, d = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         shape = (n, d) if i % 3 else (n, 1)
-        yield {"input": rng.normal(size=(n, d)), "target": rng.normal(size=(n, d)),
-               "var": rng.uniform(0.1, 3.0, size=shape), "full": bool(i % 2),
-               "reduction": ("mean", "sum", "none")[i % 3]}
+        full = bool(i % 2)
+        check = "full" if full else "per-element variance" if i % 3 else "shared variance"
+        yield check, {"input": rng.normal(size=(n, d)), "target": rng.normal(size=(n, d)),
+                      "var": rng.uniform(0.1, 3.0, size=shape), "full": full,
+                      "reduction": ("mean", "sum", "none")[i % 3]}

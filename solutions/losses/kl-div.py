@@ -90,22 +90,29 @@ def cases_kl_div(rng, params):
                   [params["r1"], params["r2"], 1 - params["r1"] - params["r2"]]])
     q = np.array([[params["q1"], params["q2"], 1 - params["q1"] - params["q2"]],
                   [params["s1"], params["s2"], 1 - params["s1"] - params["s2"]]])
-    # reductions: the exercise's own batch, each way
-    for reduction in ("batchmean", "mean", "sum", "none"):
-        yield {"input": np.log(q), "target": p, "reduction": reduction}
+    # the exercise's own batch, each reduction
+    yield "batchmean", {"input": np.log(q), "target": p, "reduction": "batchmean"}
+    for reduction in ("mean", "sum", "none"):
+        yield "other reductions", {"input": np.log(q), "target": p, "reduction": reduction}
     # log_target: the same batch with log P as the target
-    yield {"input": np.log(q), "target": np.log(p), "reduction": "batchmean", "log_target": True}
-    yield {"input": np.log(q), "target": np.log(p), "reduction": "none", "log_target": True}
+    yield "log_target", {"input": np.log(q), "target": np.log(p), "reduction": "batchmean",
+                         "log_target": True}
+    yield "log_target", {"input": np.log(q), "target": np.log(p), "reduction": "none",
+                         "log_target": True}
     # zeros in the target: 0 log 0 = 0
-    yield {"input": np.log(np.array([[0.2, 0.3, 0.5]])), "target": np.array([[0.0, 0.4, 0.6]]),
-           "reduction": "sum"}
-    yield {"input": np.log(np.array([[0.5, 0.5], [0.9, 0.1]])),
-           "target": np.array([[1.0, 0.0], [0.0, 1.0]]), "reduction": "none"}
+    yield "zeros in the target", {"input": np.log(np.array([[0.2, 0.3, 0.5]])),
+                                  "target": np.array([[0.0, 0.4, 0.6]]), "reduction": "sum"}
+    yield "zeros in the target", {"input": np.log(np.array([[0.5, 0.5], [0.9, 0.1]])),
+                                  "target": np.array([[1.0, 0.0], [0.0, 1.0]]),
+                                  "reduction": "none"}
     # random batches
     for i in range(16):
         n, c = int(rng.integers(1, 6)), int(rng.integers(2, 7))
         log_q = _log_softmax(rng.normal(0, 1.5, size=(n, c)))
         p = rng.dirichlet(np.ones(c), size=n)
         log_target = i % 4 == 3
-        yield {"input": log_q, "target": np.log(p) if log_target else p,
-               "reduction": ("batchmean", "mean", "sum", "none")[i % 4], "log_target": log_target}
+        reduction = ("batchmean", "mean", "sum", "none")[i % 4]
+        check = "log_target" if log_target else \
+            "batchmean" if reduction == "batchmean" else "other reductions"
+        yield check, {"input": log_q, "target": np.log(p) if log_target else p,
+                      "reduction": reduction, "log_target": log_target}

@@ -72,21 +72,23 @@ def cases_poisson_nll_loss(rng, params):
     lam = np.array([params["lam1"], params["lam2"]])
     k = np.array([float(params["k1"]), float(params["k2"])])
     # the exercise's own two counts, the rate given both ways
-    yield {"input": np.log(lam), "target": k}
-    yield {"input": lam, "target": k, "log_input": False}
-    yield {"input": np.log(lam), "target": k, "full": True, "reduction": "sum"}
+    yield "log_input", {"input": np.log(lam), "target": k}
+    yield "rate input", {"input": lam, "target": k, "log_input": False}
+    yield "full", {"input": np.log(lam), "target": k, "full": True, "reduction": "sum"}
     # full: Stirling's term only where target > 1 (0, 1 and larger counts together)
-    yield {"input": np.array([0.5, 0.1, 1.2, 2.0]), "target": np.array([0.0, 1.0, 2.0, 7.0]),
-           "full": True, "reduction": "none"}
-    yield {"input": np.array([1.5, 0.2, 3.0]), "target": np.array([1.0, 0.0, 4.0]),
-           "log_input": False, "full": True, "reduction": "none"}
+    yield "full", {"input": np.array([0.5, 0.1, 1.2, 2.0]), "target": np.array([0.0, 1.0, 2.0, 7.0]),
+                   "full": True, "reduction": "none"}
+    yield "full", {"input": np.array([1.5, 0.2, 3.0]), "target": np.array([1.0, 0.0, 4.0]),
+                   "log_input": False, "full": True, "reduction": "none"}
     # eps: a rate of 0 with log_input=False
-    yield {"input": np.array([0.0, 2.0]), "target": np.array([1.0, 3.0]), "log_input": False,
-           "reduction": "sum"}
+    yield "rate input", {"input": np.array([0.0, 2.0]), "target": np.array([1.0, 3.0]),
+                         "log_input": False, "reduction": "sum"}
     for i in range(16):
         n, d = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         log_input = bool(i % 2)
+        full = i % 4 >= 2
         x = rng.normal(0, 1, size=(n, d)) if log_input else rng.uniform(0.1, 5, size=(n, d))
-        yield {"input": x, "target": rng.poisson(2.5, size=(n, d)).astype(float),
-               "log_input": log_input, "full": i % 4 >= 2,
-               "reduction": ("mean", "sum", "none")[i % 3]}
+        check = "full" if full else "log_input" if log_input else "rate input"
+        yield check, {"input": x, "target": rng.poisson(2.5, size=(n, d)).astype(float),
+                      "log_input": log_input, "full": full,
+                      "reduction": ("mean", "sum", "none")[i % 3]}

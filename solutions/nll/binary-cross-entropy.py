@@ -52,15 +52,16 @@ def bce_unclamped(input, target, weight=None, reduction="mean"):
 def cases_binary_cross_entropy(rng, params):
     p = np.array([params["q1"], params["q2"], params["q3"]])
     y = np.array([1.0, 0.0, 1.0])
-    yield {"input": p, "target": y}
-    yield {"input": p, "target": y, "reduction": "sum"}
-    yield {"input": p, "target": y, "weight": np.array([1.0, 2.0, 0.5]), "reduction": "none"}
+    yield "reductions", {"input": p, "target": y}
+    yield "reductions", {"input": p, "target": y, "reduction": "sum"}
+    yield "weight", {"input": p, "target": y, "weight": np.array([1.0, 2.0, 0.5]),
+                     "reduction": "none"}
     # certain predictions: the clamp at -100
-    yield {"input": np.array([0.0, 1.0, 1.0, 0.0]), "target": np.array([1.0, 0.0, 1.0, 0.0]),
-           "reduction": "none"}
-    yield {"input": np.array([0.0, 0.3]), "target": np.array([1.0, 0.0])}
+    yield "certain predictions", {"input": np.array([0.0, 1.0, 1.0, 0.0]),
+                                  "target": np.array([1.0, 0.0, 1.0, 0.0]), "reduction": "none"}
+    yield "certain predictions", {"input": np.array([0.0, 0.3]), "target": np.array([1.0, 0.0])}
     # soft targets
-    yield {"input": p, "target": np.array([0.2, 0.7, 0.5])}
+    yield "reductions", {"input": p, "target": np.array([0.2, 0.7, 0.5])}
     for i in range(14):
         n, c = int(rng.integers(1, 5)), int(rng.integers(1, 4))
         case = {"input": rng.uniform(0.01, 0.99, size=(n, c)),
@@ -68,4 +69,4 @@ def cases_binary_cross_entropy(rng, params):
                 "reduction": ("mean", "sum", "none")[i % 3]}
         if i % 2:
             case["weight"] = rng.uniform(0.2, 2.0, size=c)
-        yield case
+        yield ("weight" if i % 2 else "reductions"), case

@@ -36,9 +36,9 @@ def vae_kl_no_log_det(mu, logvar):
 def cases_vae_kl(rng, params):
     mu = np.array([[params["m1"], params["m2"]]], dtype=float)
     logvar = np.log(np.array([[params["v1"], params["v2"]]], dtype=float))
-    yield {"mu": mu, "logvar": logvar}
-    yield {"mu": np.zeros((2, 3)), "logvar": np.zeros((2, 3))}                 # 0
-    yield {"mu": np.array([[1.0, -1.0, 0.5]]), "logvar": np.array([[0.0, -2.0, 1.0]])}
+    yield "one example", {"mu": mu, "logvar": logvar}
+    yield "batches", {"mu": np.zeros((2, 3)), "logvar": np.zeros((2, 3))}                 # 0
+    yield "one example", {"mu": np.array([[1.0, -1.0, 0.5]]), "logvar": np.array([[0.0, -2.0, 1.0]])}
     for _ in range(14):
-        n, d = int(rng.integers(1, 6)), int(rng.integers(1, 9))
-        yield {"mu": rng.normal(size=(n, d)), "logvar": rng.normal(0, 1, size=(n, d))}
+        n, d = int(rng.integers(1, 6)), int(rng.integers(2, 9))
+        yield "batches", {"mu": rng.normal(size=(n, d)), "logvar": rng.normal(0, 1, size=(n, d))}

@@ -25,10 +25,10 @@ def reparameterize_logvar_as_std(mu, logvar, eps):
 def cases_reparameterize(rng, params):
     mu = np.array([params["m"]], dtype=float)
     logvar = np.array([params["lv"]], dtype=float)
-    yield {"mu": mu, "logvar": logvar, "eps": np.array([params["e"]], dtype=float)}
-    yield {"mu": np.zeros(3), "logvar": np.zeros(3), "eps": np.array([0.5, -1.0, 2.0])}
-    yield {"mu": np.array([1.0, -1.0]), "logvar": np.array([-2.0, 1.5]), "eps": np.zeros(2)}
+    yield "one value", {"mu": mu, "logvar": logvar, "eps": np.array([params["e"]], dtype=float)}
+    yield "batches", {"mu": np.zeros(3), "logvar": np.zeros(3), "eps": np.array([0.5, -1.0, 2.0])}
+    yield "batches", {"mu": np.array([1.0, -1.0]), "logvar": np.array([-2.0, 1.5]), "eps": np.zeros(2)}
     for _ in range(12):
         n, d = int(rng.integers(1, 5)), int(rng.integers(1, 6))
-        yield {"mu": rng.normal(size=(n, d)), "logvar": rng.normal(0, 1.5, size=(n, d)),
-               "eps": rng.normal(size=(n, d))}
+        yield "batches", {"mu": rng.normal(size=(n, d)), "logvar": rng.normal(0, 1.5, size=(n, d)),
+                          "eps": rng.normal(size=(n, d))}
