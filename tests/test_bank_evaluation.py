@@ -144,3 +144,17 @@ def test_inception_score() -> None:
             m = rows.mean(axis=0)
             want = math.exp(np.mean([stats.entropy(row, m) for row in rows]))
             assert module.inception_score(**case) == pytest.approx(want, rel=1e-9)
+
+
+def test_no_precision_recall_case_is_a_tie() -> None:
+    """No point lies within 1e-6 of the edge of a ball, so float32 code, or distances
+    computed another way, cannot land on the other side (the random cases are continuous
+    draws; the fixed ones were chosen with a margin of 0.04)."""
+    module = BANK.solution("evaluation/precision-recall")
+    for v in variants("evaluation/precision-recall", 50):
+        for case in cases(v, "precision_recall"):
+            real, fake = module._as_points(case["real"]), module._as_points(case["fake"])
+            for queries, points in ((fake, real), (real, fake)):
+                radii = module._radii(points, case["k"])
+                gaps = np.abs(module._pairwise(queries, points) - radii[None, :])
+                assert gaps.min() > 1e-6

@@ -60,8 +60,10 @@ def precision_recall_nearest_ball(real, fake, k=3):
 
 def cases_precision_recall(rng, params):
     # 1-D: a generator that covers only one of the data's two modes
-    real = np.array([-3.1, -2.9, -2.5, -2.0, 2.0, 2.4, 3.0, 3.3])
-    fake = np.array([2.1, 2.2, 2.5, 2.8, 3.1, 2.6])
+    # (every point is at least 0.04 from the edge of every ball: a tie would make the
+    # answer depend on rounding)
+    real = np.array([-3.31, -3.11, -2.88, -2.47, 2.08, 2.73, 2.78, 3.26])
+    fake = np.array([2.6, 2.96, 3.09, 3.0, 1.77, 3.03])
     yield "points on a line", {"real": real, "fake": fake, "k": 1}
     yield "points on a line", {"real": real, "fake": fake, "k": 3}
     # a blurry generator: spread wider than the data
