@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .assignment import load_assignment, load_roster
 from .batch import BatchEvent, BatchSummary, grade_all
+from .errors import GraderError
 from .files import write_atomic
 from .generate import generate
 from .gradebook import Gradebook
@@ -38,10 +39,27 @@ class DemoResult:
 # divergences and the evaluation of generative models.
 LESSONS = {1: "assignment.yaml", 2: "assignment-2.yaml"}
 
+# Left in the demo's folder, so that a later `grader demo --out` there may replace what
+# the demo wrote, and never touches a folder it did not make.
+MARKER = ".grader-demo"
+
+
+def _claim(out: Path) -> None:
+    """Make `out` the demo's folder, or refuse: it must not exist, be empty, or be one an
+    earlier demo made."""
+    if out.exists() and not out.is_dir():
+        raise GraderError(f"{out} exists and is not a folder; choose another --out")
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        raise GraderError(f"{out} already holds files that `grader demo` did not write; "
+                          "choose another --out (an empty or new folder)")
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / MARKER, "Written by `grader demo`: it may replace what it wrote "
+                 "here (assignment.yaml, roster.csv, students/, submissions/, report/).\n")
+
 
 def run_demo(out: Path, progress: Callable[[str], None] | None = None,
              lesson: int = 1) -> DemoResult:
-    out.mkdir(parents=True, exist_ok=True)
+    _claim(out)
     data = resources.files("grader").joinpath("demo")
     write_atomic(out / "assignment.yaml", data.joinpath(LESSONS[lesson]).read_text("utf-8"))
     write_atomic(out / "roster.csv", data.joinpath("roster.csv").read_text("utf-8"))

@@ -27,8 +27,14 @@ from .variants import Variant
 SCHEMA = "grader.handed-out/1"
 
 
+_PACKAGE = Path(__file__).resolve().parent
+
+
 def record_path(assignment: Assignment) -> Path | None:
-    if assignment.path is None:
+    """Where the handed-out variants of `assignment` are recorded: beside its file. None
+    for an assignment without a file, or one inside the installed package (the bundled
+    demo: `grader demo` copies it out first; nothing is written into the package)."""
+    if assignment.path is None or assignment.path.resolve().is_relative_to(_PACKAGE):
         return None
     return assignment.path.with_name(assignment.path.stem + ".handed-out.json")
 
