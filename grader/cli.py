@@ -826,7 +826,9 @@ def personalize(folder: Path, student: str | None) -> None:
 @cli.command()
 @click.option("--out", default="grader-demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder to work in.")
-def demo(out: Path) -> None:
+@click.option("--lesson", type=click.IntRange(1, 2), default=1, show_default=True,
+              help="1: probability and likelihood; 2: distances, divergences and evaluation.")
+def demo(out: Path, lesson: int) -> None:
     """Run the whole workflow on bundled sample data.
 
     Writes OUT/assignment.yaml and OUT/roster.csv, generates OUT/students/<id>/ (with the
@@ -837,10 +839,12 @@ def demo(out: Path) -> None:
     Example:
 
         grader demo --out /tmp/demo
+        grader demo --lesson 2 --out /tmp/demo2
     """
     from .demo import run_demo
 
-    result = run_demo(out, progress=lambda line: click.echo(f"  {line}", err=True))
+    result = run_demo(out, progress=lambda line: click.echo(f"  {line}", err=True),
+                      lesson=lesson)
     summary = result.summary
     click.echo(f"Demo written to {result.out}/")
     click.echo(f"  assignment    {result.assignment}")

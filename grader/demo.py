@@ -35,6 +35,10 @@ class DemoResult:
     results: list[Result]
 
 
+# The bundled assignment of each lesson: 1 probability and likelihood, 2 distances,
+# divergences and the evaluation of generative models.
+LESSONS = {1: "assignment.yaml", 2: "assignment-2.yaml"}
+
 # Left in the demo's folder, so that a later `grader demo --out` there may replace what
 # the demo wrote, and never touches a folder it did not make.
 MARKER = ".grader-demo"
@@ -61,18 +65,20 @@ def _older_demo(out: Path) -> bool:
     if not entries <= {"assignment.yaml", "assignment.handed-out.json", "roster.csv",
                        "students", "submissions", "report"}:
         return False
-    bundled = resources.files("grader").joinpath("demo", "assignment.yaml")
+    demo = resources.files("grader").joinpath("demo")
     try:
-        return (out / "assignment.yaml").read_text("utf-8") == bundled.read_text("utf-8")
+        return (out / "assignment.yaml").read_text("utf-8") in {
+            demo.joinpath(name).read_text("utf-8") for name in LESSONS.values()}
     except OSError:
         return False
 
 
-def run_demo(out: Path, progress: Callable[[str], None] | None = None) -> DemoResult:
+def run_demo(out: Path, progress: Callable[[str], None] | None = None,
+             lesson: int = 1) -> DemoResult:
     _claim(out)
     data = resources.files("grader").joinpath("demo")
-    for name in ("assignment.yaml", "roster.csv"):
-        write_atomic(out / name, data.joinpath(name).read_text("utf-8"))
+    write_atomic(out / "assignment.yaml", data.joinpath(LESSONS[lesson]).read_text("utf-8"))
+    write_atomic(out / "roster.csv", data.joinpath("roster.csv").read_text("utf-8"))
     assignment = load_assignment(out / "assignment.yaml")
     students = load_roster(out / "roster.csv")
     folders = {name: out / name for name in ("students", "submissions", "report")}

@@ -68,8 +68,10 @@ def kl_divergence(p, q):
 '''
 
 
-def write_submission(assignment: Assignment, student: str, folder: Path, style: Style) -> None:
-    """Write answers.yaml and solution.py of one sample hand-in."""
+def write_submission(assignment: Assignment, student: str, folder: Path, style: Style,
+                     mistake: int = 0) -> None:
+    """Write answers.yaml and solution.py of one sample hand-in; with style "mistakes",
+    each part makes its `mistake`-th listed mistake (parts that list fewer are right)."""
     folder.mkdir(parents=True, exist_ok=True)
     variants = assignment.variants(student)
     lines = [f"# sample hand-in ({style}) of {student}"]
@@ -82,20 +84,21 @@ def write_submission(assignment: Assignment, student: str, folder: Path, style: 
             if style == "hostile":
                 answer = HOSTILE_ANSWERS[(n + i) % len(HOSTILE_ANSWERS)]
             else:
-                answer = _answer(variant, part, mistaken=style == "mistakes")
+                answer = _answer(variant, part, mistake if style == "mistakes" else None)
             lines.append(f"  {part.id}: {_quote(answer)}")
     write_atomic(folder / "answers.yaml", "\n".join(lines) + "\n")
     if style == "hostile":
         write_atomic(folder / "solution.py", HOSTILE_SOLUTION)
     else:
-        source = _solution(assignment, variants, mistaken=style == "mistakes")
+        source = _solution(assignment, variants, mistake if style == "mistakes" else None)
         write_atomic(folder / "solution.py", source)
 
 
-def _answer(variant: Variant, part: Part, *, mistaken: bool) -> str:
+def _answer(variant: Variant, part: Part, mistake: int | None) -> str:
     answer = part.answer or ""
-    if mistaken and part.mistakes and part.mistakes[0].answer is not None:
-        answer = part.mistakes[0].answer
+    if mistake is not None and mistake < len(part.mistakes) and \
+            part.mistakes[mistake].answer is not None:
+        answer = part.mistakes[mistake].answer or answer
     if part.kind == "numeric":
         value = expr.parse(answer, variant.spec.names).evaluate(variant.values)
         return f"{float(value):.6g}"
@@ -128,16 +131,17 @@ def solution_source(bank: Bank, picks: list[tuple[str, dict[str, str]]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _solution(assignment: Assignment, variants: list[Variant], *, mistaken: bool) -> str:
-    """The reference implementations, or the first listed wrong ones."""
+def _solution(assignment: Assignment, variants: list[Variant], mistake: int | None) -> str:
+    """The reference implementations, or the `mistake`-th listed wrong ones."""
     picks = []
     for variant in variants:
         names = {}
         for part in variant.spec.parts:
             if part.kind != "function" or part.function is None:
                 continue
-            wrong = next((m.function for m in part.mistakes if m.function), None)
-            names[part.function] = wrong if mistaken and wrong else part.function
+            wrong = [m.function for m in part.mistakes if m.function]
+            names[part.function] = wrong[mistake] if mistake is not None and \
+                mistake < len(wrong) else part.function
         if names:
             picks.append((variant.id, names))
     return solution_source(assignment.bank, picks)
