@@ -116,25 +116,40 @@ class Bank:
 
 
 def _closest(name: str, options: tuple[str, ...]) -> str:
-    import difflib
+    from .suggest import did_you_mean
 
-    match = difflib.get_close_matches(name, options, n=1)
-    return f"; did you mean '{match[0]}'?" if match else ""
+    return did_you_mean(name, options)
 
 
 def reference_cases(bank: Bank, variant: Variant, function: str) -> list[dict[str, object]]:
     """The inputs of a function part for this variant: fixed edge cases, then random ones,
     from the reference's `cases_<function>(rng, params)` with the variant's seed."""
+    return [case for _, case in reference_checks(bank, variant, function)]
+
+
+def reference_checks(bank: Bank, variant: Variant,
+                     function: str) -> list[tuple[str | None, dict[str, object]]]:
+    """The same inputs with the check each belongs to: `cases_<function>` yields a dict
+    of keyword arguments, or a pair (check name, dict); a bare dict has no check (None)."""
     import numpy as np
 
     path = bank.solution_path(variant.spec.id)
     make_cases = getattr(bank.solution(variant.spec.id), f"cases_{function}")
     rng = np.random.default_rng(variant.seed)
     try:
-        cases = list(make_cases(rng, dict(variant.params)))
+        raw = list(make_cases(rng, dict(variant.params)))
     except Exception as exc:
         raise BankError(f"cases_{function} failed: {exc!r}", file=path) from None
-    if not cases or not all(isinstance(c, dict) for c in cases):
-        raise BankError(f"cases_{function} must yield at least one dict of keyword arguments",
-                        file=path)
-    return cases
+    tagged: list[tuple[str | None, dict[str, object]]] = []
+    for item in raw:
+        if isinstance(item, dict):
+            tagged.append((None, item))
+        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) \
+                and isinstance(item[1], dict):
+            tagged.append((item[0], item[1]))
+        else:
+            raise BankError(f"cases_{function} must yield dicts of keyword arguments or "
+                            f"(check name, dict) pairs, not {type(item).__name__}", file=path)
+    if not tagged:
+        raise BankError(f"cases_{function} must yield at least one case", file=path)
+    return tagged

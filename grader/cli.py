@@ -159,10 +159,18 @@ def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, 
 @cli.command()
 @click.argument("exercise_ids", nargs=-1)
 @click.option("--seeds", default=30, show_default=True, type=click.IntRange(1, 10000),
-              help="How many variants to try per exercise.")
+              help="How many variants to render and grade in full per exercise.")
+@click.option("--variants", default=5000, show_default=True,
+              type=click.IntRange(0, 1_000_000),
+              help="How many variants the precision proof covers per exercise.")
 @bank_option
-def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -> None:
+def validate(exercise_ids: tuple[str, ...], seeds: int, variants: int,
+             bank_dir: Path | None) -> None:
     """Check exercises: every spec parses, every seed renders, references work.
+
+    Over --variants variants of each numeric part it also proves the precision policy:
+    the right answer rounded to the stated significant figures is accepted, and no
+    listed mistake comes near the accepted interval (a failing part is shown with a seed).
 
     With no ID, checks the whole bank. Exits 1 if any exercise has a problem.
 
@@ -177,13 +185,14 @@ def validate(exercise_ids: tuple[str, ...], seeds: int, bank_dir: Path | None) -
 
     def show(report: Report) -> None:
         if report.ok:
-            click.echo(f"{click.style('ok', fg='green')}    {report.id}  ({report.seeds} seeds)")
+            click.echo(f"{click.style('ok', fg='green')}    {report.id}  ({report.seeds} seeds, "
+                       f"{report.variants} variants)")
         else:
             click.echo(f"{click.style('FAIL', fg='red')}  {report.id}")
             for problem in report.problems:
                 click.echo(f"      {problem}")
 
-    reports = run(bank, exercise_ids or None, seeds=seeds, progress=show)
+    reports = run(bank, exercise_ids or None, seeds=seeds, variants=variants, progress=show)
     failed = [r for r in reports if not r.ok]
     click.echo(f"\n{len(reports) - len(failed)} of {len(reports)} exercises valid")
     if failed:
@@ -216,7 +225,8 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
     students = load_roster(roster, id_column)
     with click.progressbar(length=len(students), label="Generating", file=sys.stderr,
                            show_pos=True) as bar:
-        folders = run(assignment, students, out, progress=lambda _: bar.update(1))
+        folders = run(assignment, students, out, progress=lambda _: bar.update(1),
+                      record=True)
     click.echo(f"Wrote {len(folders)} student folders to {out}/ and the answer key to "
                f"{out / 'answer-key.html'}")
     from .handout import record_path

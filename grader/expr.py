@@ -28,7 +28,8 @@ from grader.errors import ExpressionError
 if TYPE_CHECKING:
     import sympy
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "Expr", "Node", "Number", "parse", "time_limit"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "Expr", "Node", "Number", "evaluate_many", "parse",
+           "time_limit"]
 
 Number: TypeAlias = int | Fraction | float
 Value: TypeAlias = Number | bool
@@ -531,6 +532,108 @@ _EVAL_FUNCTIONS: dict[str, Callable[[list[Value], int], Value]] = {
 }
 
 
+# --------------------------------------------------------------------------- many at once
+
+def evaluate_many(expression: Expr, env: Mapping[str, Any]) -> Any:
+    """The expression's float value for many environments at once: `env` maps each name
+    to a NumPy array (one value per environment). Where `Expr.evaluate` would raise
+    (division by zero, log of zero, overflow), the value is nan; comparisons and logic give
+    boolean arrays. `validate` uses this to screen thousands of variants in milliseconds;
+    exact evaluation stays the reference for anything graded."""
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        return _many(expression.tree, env, np)
+
+
+def _many(node: Node, env: Mapping[str, Any], np: Any) -> Any:
+    def finite_only(result: Any, *inputs: Any) -> Any:
+        # An inf from finite operands is an overflow (an error when evaluated exactly).
+        finite_in = np.logical_and.reduce(np.broadcast_arrays(*(np.isfinite(x) for x in inputs)))
+        return np.where(np.isinf(result) & finite_in, np.nan, result)
+
+    if isinstance(node, Num):
+        return np.float64(node.value)
+    if isinstance(node, Const):
+        return np.float64(_CONSTANT_VALUES[node.name])
+    if isinstance(node, Var):
+        return np.asarray(env[node.name], dtype=float)
+    if isinstance(node, Neg):
+        return -_many(node.operand, env, np)
+    if isinstance(node, Sum):
+        acc = _many(node.first, env, np)
+        for minus, term in node.rest:
+            v = _many(term, env, np)
+            acc = finite_only(acc - v if minus else acc + v, acc, v)
+        return acc
+    if isinstance(node, Product):
+        acc = _many(node.first, env, np)
+        for divide, factor in node.rest:
+            v = _many(factor, env, np)
+            if divide:
+                acc = np.where(v == 0, np.nan, acc / np.where(v == 0, 1.0, v))
+            else:
+                acc = finite_only(acc * v, acc, v)
+        return acc
+    if isinstance(node, Power):
+        a, b = _many(node.base, env, np), _many(node.exponent, env, np)
+        bad = ((a == 0) & (b < 0)) | ((a < 0) & (b != np.round(b)))
+        return np.where(bad, np.nan, finite_only(np.power(a, b), a, b))
+    if isinstance(node, Call):
+        args = [_many(a, env, np) for a in node.args]
+        return _many_call(node.func, args, np)
+    if isinstance(node, Compare):
+        left = _many(node.first, env, np)
+        result = np.True_
+        for op, right_node in node.rest:
+            right = _many(right_node, env, np)
+            result = result & _COMPARE_OPS[op](left, right)
+            left = right
+        return result
+    if isinstance(node, Logic):
+        values = [np.asarray(_many(v, env, np), dtype=bool) for v in node.values]
+        return (np.logical_or if node.op == "or" else np.logical_and).reduce(values)
+    if isinstance(node, Not):
+        return ~np.asarray(_many(node.operand, env, np), dtype=bool)
+    raise TypeError(f"no many-at-once evaluation for {type(node).__name__}")
+
+
+def _many_call(func: str, args: list[Any], np: Any) -> Any:
+    x = args[0]
+    if func == "exp":
+        return np.where(np.isfinite(x) & np.isinf(np.exp(x)), np.nan, np.exp(x))
+    if func in ("log", "ln", "log2", "log10"):
+        positive = np.where(x > 0, x, np.nan)
+        if func == "log" and len(args) == 2:
+            base = np.where((args[1] > 0) & (args[1] != 1), args[1], np.nan)
+            return np.log(positive) / np.log(base)
+        return {"log": np.log, "ln": np.log, "log2": np.log2, "log10": np.log10}[func](positive)
+    if func == "sqrt":
+        return np.sqrt(np.where(x >= 0, x, np.nan))
+    if func == "abs":
+        return np.abs(x)
+    if func == "min":
+        return np.minimum.reduce(np.broadcast_arrays(*args))
+    if func == "max":
+        return np.maximum.reduce(np.broadcast_arrays(*args))
+
+    def whole(v: Any) -> Any:
+        return np.where((v == np.round(v)) & (v >= 0) & (v <= MAX_FACTORIAL), v, np.nan)
+
+    if func == "factorial":
+        n = whole(x)
+        return np.exp(np.vectorize(_lgamma_or_nan)(n + 1))
+    # binomial / comb
+    n, k = np.broadcast_arrays(whole(x), whole(args[1]))
+    log_c = (np.vectorize(_lgamma_or_nan)(n + 1) - np.vectorize(_lgamma_or_nan)(k + 1)
+             - np.vectorize(_lgamma_or_nan)(n - k + 1))
+    return np.where(k > n, 0.0, np.round(np.exp(log_c)))
+
+
+def _lgamma_or_nan(x: float) -> float:
+    return math.lgamma(x) if x > 0 and math.isfinite(x) else math.nan
+
+
 # --------------------------------------------------------------------------- Expr
 
 @dataclass(frozen=True)
@@ -592,11 +695,24 @@ _TOKEN = re.compile(
     r"(?P<ws>\s+)"
     r"|(?P<num>0[xX][0-9a-fA-F_]*|0[oO][0-7_]*|0[bB][01_]*"
     r"|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9][0-9_]*)?)"
-    r"|(?P<name>[^\W\d]\w*)"
+    r"|(?P<sup>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+    r"|(?P<name>[^\W\d⁰¹²³⁴⁵⁶⁷⁸⁹]((?![⁰¹²³⁴⁵⁶⁷⁸⁹])\w)*)"
     r"|(?P<char>.)",
     re.DOTALL,
 )
-_REWRITE = {"^": "**", "·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-"}
+# What students type for mathematics, as Python spells it: the Unicode minus and the
+# dashes a word processor puts for it, times and division signs, infinity.
+_REWRITE = {"^": "**", "·": "*", "×": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-",
+            "—": "-", "∞": "inf"}
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_NAME_REWRITE = {"π": "pi", "PI": "pi", "Pi": "pi"}
+# Unit words after a number: `1/3 nats` means the number; say so rather than "write 3*nats".
+UNITS = frozenset({"nat", "nats", "bit", "bits", "percent", "prob", "probability"})
+# A targeted message for what a student writes that is not an expression at all.
+_APPROX = "write the number itself, without '{0}': a rounded answer is accepted (right " \
+          "to 3 significant figures unless the part asks for more)"
+_REPEATING = "a repeating decimal cannot be read: write a fraction (like 1/3) or enough " \
+             "digits (like 0.3333)"
 # The percent sign becomes an attribute access on this name: it binds tighter than any
 # operator (so 1/4% is 1/(4%) and sqrt(4)% works) and needs no bracket matching. A
 # student typing `.__percent__` is still refused: only the positions we inserted count.
@@ -634,8 +750,11 @@ def _scan(text: str, start: int, end: int, shown: str) -> _Scanned:
     def fail(message: str, at: int) -> ExpressionError:
         return ExpressionError(message, shown, at)
 
+    skip_to = start
     for m in _TOKEN.finditer(text, start, end):
         kind, s, i, j = m.lastgroup or "char", m.group(), m.start(), m.end()
+        if i < skip_to:
+            continue
         if kind == "ws":
             out = " " * len(s)  # any whitespace (newline, tab, nbsp) is a plain space
             pieces.append(out)
@@ -649,11 +768,19 @@ def _scan(text: str, start: int, end: int, shown: str) -> _Scanned:
         if signs > MAX_DEPTH:
             raise fail(f"too many signs in a row (at most {MAX_DEPTH})", i)
         out = s
-        if kind == "num":
+        if kind == "sup":
+            out = f"**({s.translate(_SUPERSCRIPT)})"
+            kind = "^"
+        elif kind == "num":
+            if text.startswith("..", j) or text.startswith("…", j):
+                raise fail(_REPEATING, j)
             digits = s.replace("_", "")
             if digits.isdigit() and len(digits) > MAX_INT_DIGITS:
                 raise fail(f"whole numbers may have at most {MAX_INT_DIGITS} digits", i)
         elif kind == "name":
+            if s in UNITS and prev is not None and prev.kind in ("num", ")"):
+                raise fail(f"leave out the unit '{s}': write the number only", i)
+            out = _NAME_REWRITE.get(s, s)
             if prev is not None and prev.kind == "num" and prev.end == i:
                 # `2p`: Python would call this an invalid literal; say what is meant.
                 if s in ("j", "J"):
@@ -680,6 +807,26 @@ def _scan(text: str, start: int, end: int, shown: str) -> _Scanned:
                     raise fail(f"brackets nested too deeply (at most {MAX_DEPTH})", i)
             elif s in _CLOSE:
                 group = opens.pop() if opens else -1
+            elif s == "\\":
+                raise fail(_latex_hint(text, i, end), i)
+            elif s in "≈~" or (s == "." and text.startswith("..", j)) or s == "…":
+                raise fail(_APPROX.format(s) if s in "≈~" else _REPEATING, i)
+            elif s == "√":
+                gap = j + len(text[j:end]) - len(text[j:end].lstrip())
+                after = _TOKEN.match(text, gap, end)
+                if prev is not None and prev.kind in ("num", "name", ")"):
+                    raise fail(_product_hint(prev.text, text[i:after.end() if after else j]), i)
+                if after is None or after.lastgroup not in ("num", "name"):
+                    out = "sqrt"
+                else:   # √2 is sqrt(2): the root of the number or name right after it
+                    out = f"sqrt({_NAME_REWRITE.get(after.group(), after.group())})"
+                    tokens.append(_Tok("name", "sqrt", i, after.end(), ws, -1))
+                    pieces.append(out)
+                    origin.extend([i] * len(out))
+                    size += len(out)
+                    ws = False
+                    skip_to = after.end()
+                    continue
             elif s in "'\"":
                 raise fail("text in quotes (strings) is not allowed", i)
             elif s in "#$?`":
@@ -706,6 +853,30 @@ def _product_hint(left: str, right: str) -> str:
     return f"write {_short(left)}*{_short(right)} for a product"
 
 
+_LATEX_FRACTION = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_LATEX_WORDS = {"cdot": "*", "times": "*", "div": "/", "pi": "pi", "infty": "inf",
+                "ln": "ln(...)", "log": "log(...)", "exp": "exp(...)", "sqrt": "sqrt(...)",
+                "approx": None, "left": None, "right": None}
+
+
+def _latex_hint(text: str, at: int, end: int) -> str:
+    """What to write instead of a LaTeX command: answers are plain text."""
+    frac = _LATEX_FRACTION.match(text, at, end)
+    if frac:
+        top, bottom = (t.strip() for t in frac.groups())
+        wrap = [f"({t})" if re.search(r"[-+*/ ]", t) else t for t in (top, bottom)]
+        return f"write {wrap[0]}/{wrap[1]} for {_short(frac.group(0))}: answers are plain text"
+    word = re.match(r"\\([A-Za-z]+)", text[at:end])
+    if word and word.group(1) == "sqrt":
+        arg = re.match(r"\\sqrt\s*\{([^{}]*)\}", text[at:end])
+        inner = arg.group(1).strip() if arg else "..."
+        return f"write sqrt({inner}) for \\sqrt: answers are plain text, not LaTeX"
+    if word and _LATEX_WORDS.get(word.group(1)):
+        return (f"write {_LATEX_WORDS[word.group(1)]} for \\{word.group(1)}: answers are "
+                "plain text, not LaTeX")
+    return "answers are plain text, not LaTeX: write 1/3, sqrt(2), ln(2), 2^10"
+
+
 def _hint_before(scanned: _Scanned, text: str, limit: int) -> ExpressionError | None:
     """After a syntax error: a missing `*` (`2 p`, `(1-p)p`) before it explains it best."""
     toks = scanned.tokens
@@ -714,6 +885,9 @@ def _hint_before(scanned: _Scanned, text: str, limit: int) -> ExpressionError | 
             break
         if b.kind not in ("num", "name") or keyword.iskeyword(b.text):
             continue
+        if a.kind == "name" and a.text in FUNCTIONS and b.ws_before:
+            return ExpressionError(f"write {a.text}({_short(b.text)}) to apply {a.text}",
+                                   _shown(text), b.start)
         if a.kind == ")" or (b.ws_before and (
                 a.kind == "num" or (a.kind == "name" and not keyword.iskeyword(a.text)))):
             left = text[a.group:a.end] if a.kind == ")" and a.group >= 0 else a.text

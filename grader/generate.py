@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import yaml
 
 from . import __version__, render, views
 from .assignment import Assignment, Student
+from .checkers.numeric import POLICY
 from .examples import call_text
 from .files import write_atomic
 
@@ -26,8 +28,13 @@ PRACTICE_BANK = ".grader/bank"
 
 
 def generate(assignment: Assignment, students: Iterable[Student], out: Path,
-             progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write every student's folder under `out` and the answer key; return the folders."""
+             progress: Callable[[str], None] | None = None, *,
+             record: bool = False) -> list[Path]:
+    """Write every student's folder under `out` and the answer key; return the folders.
+
+    `record`: also record each student's variant beside the assignment file (see
+    handout.py), as `grader generate` does: the variants are then handed out, and
+    grading refuses a spec change that alters them."""
     out.mkdir(parents=True, exist_ok=True)
     folders = []
     key_students = []
@@ -39,9 +46,10 @@ def generate(assignment: Assignment, students: Iterable[Student], out: Path,
                              "exercises": exercise_views(assignment, student.id, key=True)})
         if progress:
             progress(student.id)
-    from .handout import record
+    if record:
+        from . import handout
 
-    record(assignment, [str(s["student"]) for s in key_students])
+        handout.record(assignment, [str(s["student"]) for s in key_students])
     title = f"Answer key: {assignment.title}"
     write_atomic(out / "answer-key.html", render.page("answer_key.html.j2", title=title,
                                                  assignment=assignment.name,
@@ -176,6 +184,7 @@ def readme(assignment: Assignment, student: Student, exercises: list[dict[str, A
              f"Student: **{student.id}** · {len(exercises)} exercises · {_points(total)}", "",
              "Your numbers differ from your classmates': solve **this** variant.", "",
              "- Write the answers of numeric, symbolic and choice parts in `answers.yaml`.",
+             f"- {POLICY}",
              "- Write the functions of code parts in `solution.py`.",
              *_check_lines(assignment), ""]
     for number, ex in enumerate(exercises, start=1):
@@ -186,7 +195,7 @@ def readme(assignment: Assignment, student: Student, exercises: list[dict[str, A
             if part["prompt"]:
                 lines += [part["prompt"].strip(), ""]
             if part["options"]:
-                lines += [f"- {o}" for o in part["options"]] + [""]
+                lines += [f"- ({chr(97 + i)}) {o}" for i, o in enumerate(part["options"])] + [""]
             if part["symbols"]:
                 lines += ["Symbols: " + ", ".join(
                     f"`{s['name']}`" + (f" ({s['meaning']})" if s["meaning"] else "")
@@ -238,7 +247,8 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
              "# Write each answer after its colon. Everything is read as text, so write it as",
              "# you would on paper: 0.0876, 8.76%, 87/993, 0.95*0.01/(0.95*0.01+0.05*0.99),",
              "# a*b/(a*b + c*(1-b)), x^2, or the text of an option. Use quotes if an answer",
-             "# starts with [ { * & ! | > ' \" or contains ': ' or ' #'.", ""]
+             "# starts with [ { * & ! | > ' \" or contains ': ' or ' #'.",
+             *textwrap.wrap(POLICY, 88, initial_indent="# ", subsequent_indent="# "), ""]
     for ex in exercises:
         parts = [p for p in ex["parts"] if p["kind"] != "function"]
         if not parts:
@@ -250,7 +260,8 @@ def answers_stub(assignment: Assignment, student: Student, exercises: list[dict[
                 question = question[:157] + "..."
             lines.append(f"  # {question} ({part['kind']}, {_points(part['points'])})")
             if part["options"]:
-                lines.append("  # options: " + " | ".join(part["options"]))
+                lines.append("  # options (write a letter or the text): " + " | ".join(
+                    f"({chr(97 + i)}) {o}" for i, o in enumerate(part["options"])))
             if part["symbols"]:
                 lines.append("  # symbols: " + ", ".join(s["name"] for s in part["symbols"]))
             lines.append(f"  {_yaml_key(part['id'])}:")

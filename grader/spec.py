@@ -18,7 +18,12 @@ KINDS: tuple[Kind, ...] = ("numeric", "symbolic", "choice", "function")
 TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
           "sampling", "models")
 
-DEFAULT_TOLERANCE = {"numeric": (1e-2, 1e-8), "function": (1e-6, 1e-9)}
+# Numeric parts are graded by significant figures (see checkers/numeric.py); their
+# `tolerance` only widens that interval, so by default it adds nothing but an absolute
+# floor for answers near zero. Function parts compare floats with a tolerance that a
+# correct float32 implementation meets.
+DEFAULT_TOLERANCE = {"numeric": (0.0, 1e-12), "function": (1e-4, 1e-6)}
+DEFAULT_SIG_FIGS = 3
 
 # Names Jinja's templates already mean something by: a param called `none` would render
 # as Jinja's None, not as the value.
@@ -57,6 +62,15 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Mutant:
+    """A plausible wrong implementation (in the reference file) that some check must
+    catch; `check` names the one that must, when the author says."""
+
+    function: str
+    check: str | None = None
+
+
+@dataclass(frozen=True)
 class Symbol:
     name: str
     low: float
@@ -79,6 +93,11 @@ class Part:
     function: str | None = None
     signature: str | None = None
     timeout: float | None = None
+    sig_figs: int = DEFAULT_SIG_FIGS     # numeric: the precision a correct answer needs
+    # symbolic: the numbers in a formula may be rounded to this many figures (None: exact)
+    coefficient_figures: int | None = None
+    checks: tuple[tuple[str, float], ...] = ()   # function: (check name, weight), in order
+    mutants: tuple[Mutant, ...] = ()             # function: wrong code a check must catch
     # function parts: public example inputs (keyword arguments; lists are NumPy arrays),
     # shown to students with the reference's outputs and run by `grader check`
     examples: tuple[dict[str, Any], ...] = ()
@@ -238,6 +257,13 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         if len({o.casefold() for o in options}) != len(options):
             raise doc.error(SpecError, "options must differ (case-insensitively)",
                             [*where, "options"])
+        from .checkers.choice import index_like
+
+        for o in options:
+            if index_like(o, len(options)):
+                raise doc.error(SpecError, f"option '{o}' reads like an option's number or "
+                                "letter, which students may also answer with; write it in "
+                                "words (e.g. '2 (twice as many)')", [*where, "options"])
         if "{" not in str(answer_text) and str(answer_text).casefold() not in {
                 o.casefold() for o in options}:
             raise doc.error(SpecError, f"answer '{answer_text}' is not one of the options",
@@ -275,5 +301,11 @@ def _part(doc: yamlfile.Document, raw: dict[str, Any], names: list[str],
         mistakes=tuple(mistakes), symbols=symbols, options=options,
         function=raw.get("function"), signature=raw.get("signature"),
         timeout=float(raw["timeout"]) if "timeout" in raw else None,
+        sig_figs=int(raw.get("sig_figs", DEFAULT_SIG_FIGS)),
+        coefficient_figures=int(raw["sig_figs"]) if kind == "symbolic" and "sig_figs" in raw
+        else None,
+        checks=tuple((str(k), float(v)) for k, v in (raw.get("checks") or {}).items()),
+        mutants=tuple(Mutant(m) if isinstance(m, str) else Mutant(m["function"], m.get("check"))
+                      for m in raw.get("mutants") or ()),
         examples=tuple(dict(e) for e in raw.get("examples") or ()),
     )

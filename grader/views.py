@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from . import expr, render
-from .spec import Part
+from .spec import DEFAULT_SIG_FIGS, Part
 from .variants import Variant
 
 
@@ -53,7 +53,9 @@ def expected_text(variant: Variant, part: Part) -> str:
     value = expected_value(variant, part)
     if part.kind == "numeric":
         filters = render.template_env().filters
-        shown = filters["num"](value, 6) if isinstance(value, float) else filters["frac"](value)
+        # 6 significant figures, not decimals: a value of 2.9e-7 must not show as "0"
+        shown = filters["num"](float(f"{value:.6g}")) if isinstance(value, float) \
+            else filters["frac"](value)
         return str(shown)
     if part.kind == "symbolic":
         return substituted(variant, part, value)
@@ -81,6 +83,18 @@ def substituted(variant: Variant, part: Part, value: expr.Expr) -> str:
     return _NAME.sub(value_of, value.text)
 
 
+def prompt(variant: Variant, part: Part) -> str:
+    """A part's prompt; a numeric part that needs other than the default precision says
+    so here, so that no output can show the question without it."""
+    shown = text(variant, part.prompt, f"parts.{part.id}.prompt") if part.prompt else ""
+    if part.kind == "numeric" and part.sig_figs != DEFAULT_SIG_FIGS:
+        shown = f"{shown.rstrip()}\n\nGive {part.sig_figs} significant figures.\n"
+    if part.kind == "symbolic" and part.coefficient_figures is not None:
+        shown = (f"{shown.rstrip()}\n\nNumbers in your formula may be rounded to "
+                 f"{part.coefficient_figures} significant figures.\n")
+    return shown
+
+
 def exercise(variant: Variant, *, points_scale: float = 1.0, key: bool = False) -> dict[str, Any]:
     """The context that the page templates and the Markdown README take for one exercise."""
     spec = variant.spec
@@ -88,7 +102,7 @@ def exercise(variant: Variant, *, points_scale: float = 1.0, key: bool = False) 
     for part in spec.parts:
         item: dict[str, Any] = {
             "id": part.id, "kind": part.kind, "points": part.points * points_scale,
-            "prompt": text(variant, part.prompt, f"parts.{part.id}.prompt") if part.prompt else "",
+            "prompt": prompt(variant, part),
             "options": options(variant, part) if part.kind == "choice" else None,
             "signature": part.signature, "function": part.function,
             "symbols": [{"name": s.name, "meaning": s.meaning} for s in part.symbols] or None,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from grader import views
 from grader.assignment import Assignment, load_assignment
 from grader.checkers.function import _first_mismatch
 from grader.errors import GraderError
@@ -29,7 +30,8 @@ from grader.grading import grade
 from grader.result import Result
 from grader.samples import write_submission
 from grader.spec import Part
-from grader.validate import validate_one
+from grader.validate import PRECISION_VARIANTS, validate_one
+from grader.variants import make_variant, variant_seed
 from tests.bank_support import BANK, cases, variants
 
 TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
@@ -67,6 +69,33 @@ def test_validate_proves_answers_and_mistakes(exercise_id: str) -> None:
     report = validate_one(BANK, exercise_id, seeds=VALIDATE_SEEDS, code_seeds=1)
     assert report.ok, report.problems
     assert report.seeds == VALIDATE_SEEDS
+    assert report.variants == PRECISION_VARIANTS
+
+
+ROUNDED_VARIANTS = 1000
+
+
+@pytest.mark.parametrize("exercise_id", [
+    i for i in BANK.ids if any(p.kind == "numeric" for p in BANK.spec(i).parts)])
+def test_answers_rounded_to_the_stated_figures_earn_full_marks(exercise_id: str) -> None:
+    """Through the real checker, as text a student types: each numeric part's answer
+    rounded to its significant figures (3 unless the part says otherwise) is correct on
+    a thousand variants (before the policy, 13 of 77 parts refused some)."""
+    from grader.checkers import check_answer
+    from grader.checkers.numeric import round_sig
+
+    spec = BANK.spec(exercise_id)
+    for i in range(ROUNDED_VARIANTS):
+        variant = make_variant(spec, variant_seed("rounded", f"student-{i}", exercise_id))
+        for part in spec.parts:
+            if part.kind != "numeric":
+                continue
+            value = float(views.expected_value(variant, part))
+            if not math.isfinite(value):
+                continue
+            text = f"{round_sig(value, part.sig_figs):.{part.sig_figs - 1}e}"
+            outcome = check_answer(variant, part, text)
+            assert outcome.status == "correct", (variant.seed, part.id, text)
 
 
 @pytest.mark.parametrize(("exercise_id", "part_id"), function_parts(with_mistakes=True))
@@ -343,11 +372,11 @@ def test_subtly_wrong_solutions_do_not_earn_full_marks(contract: Assignment, stu
                 assert part.status == "correct", f"{exercise.id}:{part.id} {part.feedback}"
                 continue
             note = WRONG_NOTES[exercise.id]
-            credit = next((m.credit for m in code.mistakes if m.note == note), 0.0)
-            status = "partial" if credit > 0 else "incorrect"
-            assert (part.status, part.note) == (status, note), \
-                f"{exercise.id}:{part.id} {part.status} {part.note} {part.feedback}"
-            assert part.score == pytest.approx(credit * part.max_score)
+            floor = next((m.credit for m in code.mistakes if m.note == note), 0.0)
+            # credit by check, never below the listed mistake's own credit
+            assert part.note == note, f"{exercise.id}:{part.id} {part.note} {part.feedback}"
+            assert part.status == ("partial" if part.score > 0 else "incorrect")
+            assert floor * part.max_score <= part.score + 1e-9
             assert part.score < part.max_score
 
 

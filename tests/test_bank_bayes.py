@@ -15,6 +15,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import integrate, stats
 
+from grader import views
 from grader.bank import reference_cases
 from tests.bank_support import BANK, as_float, expected, symbolic_at, variants
 
@@ -236,3 +237,12 @@ def test_beta_posterior_reference_is_proportional_to_prior_times_likelihood() ->
             assert np.ptp(gap) < 1e-8, (case, got)
             differs += not np.allclose(module.beta_posterior_swapped(**case), got)
     assert differs > 0
+
+
+def test_beta_bernoulli_solution_says_how_the_two_compare_without_a_size_word() -> None:
+    """It said "a little more than 0.0023" about 0.0033."""
+    for variant in variants("bayes/beta-bernoulli", 200):
+        solution = views.text(variant, variant.spec.solution, "solution")
+        two, squared = (float(variant.values[k]) for k in ("predictive_two", "mean_squared"))
+        assert two > squared and "more than $E[\\theta]^2" in solution
+        assert "a little more" not in solution

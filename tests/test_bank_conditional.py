@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from grader import views
 from grader.bank import reference_cases
 from tests.bank_support import BANK, as_float, expected, variants
 
@@ -185,3 +186,14 @@ def test_total_probability_reference_against_a_loop_and_sampling() -> None:
             wrong = module.unweighted_marginal(**case)
             differs += not np.allclose(wrong, got, rtol=1e-6, atol=1e-9)
     assert differs > 0
+
+
+def test_class_conditional_feedback_never_calls_a_common_class_rare() -> None:
+    """It said "birds are also rare" when P(bird) was 0.3 or more."""
+    for variant in variants("conditional/class-conditional", 200):
+        part = variant.spec.part("most_probable")
+        mistake = next(m for m in part.mistakes if m.note == "base-rate-neglect")
+        text = views.text(variant, mistake.feedback, "feedback")
+        assert "rare" not in text
+        assert f"= {variant.values['pi1']}$" in text and variant.values["pi1"] > \
+            variant.values["pi3"]

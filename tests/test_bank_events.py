@@ -206,3 +206,28 @@ def test_probabilities_add_for_disjoint_events_not_for_independent_ones() -> Non
     assert p(a | independent) != p(a) + p(independent)
     variant = variants("events/at-least-one", 1)[0]
     assert str(expected(variant, "when_additive")).startswith("for disjoint events")
+
+
+def test_independence_tables_are_clearly_dependent_and_the_conditionals_differ() -> None:
+    """Tables independent to 0.02% made "are X and Y independent?" unclear; b = c made
+    P(Y|X) = P(X|Y), a listed mistake; P(X)P(Y) fell within 0.1% of P(X∩Y)."""
+    for variant in variants("events/independence", 3000):
+        a, b, c, d = (int(variant.values[k]) for k in "abcd")
+        n = a + b + c + d
+        p_xy, p_x, p_y = Fraction(a, n), Fraction(a + b, n), Fraction(a + c, n)
+        assert abs(p_xy - p_x * p_y) > Fraction(1, 10) * p_xy
+        assert abs(Fraction(a, a + b) - Fraction(a, a + c)) > Fraction(3, 100) * Fraction(a, a + b)
+
+
+def test_chain_rule_options_are_plain_text_and_read_as_typed() -> None:
+    from grader.checkers import check_answer
+
+    variant = variants("events/chain-rule", 1)[0]
+    part = variant.spec.part("identity")
+    assert not any("$" in o or "\\" in o for o in views.options(variant, part))
+    for typed in ("c", "C)", "(c)", "3", "P(A∩B∩C)=P(A)P(B|A)P(C|A∩B)",
+                  "p(a ∩ b ∩ c) = p(a)·p(b ∣ a)·p(c ∣ a ∩ b)",
+                  r"$P(A \cap B \cap C) = P(A)\,P(B \mid A)\,P(C \mid A \cap B)$"):
+        assert check_answer(variant, part, typed).status == "correct", typed
+    assert check_answer(variant, part, "a").note == "assumed-independence"
+    assert check_answer(variant, part, "d").status == "invalid"

@@ -11,6 +11,7 @@ import math
 
 import mpmath
 import numpy as np
+import pytest
 from scipy import stats
 
 from grader.bank import reference_cases
@@ -194,3 +195,51 @@ def test_model_comparison_formula_at_other_counts() -> None:
             want = stats.multinomial.logpmf(counts, n, pa) - stats.multinomial.logpmf(counts, n, pb)
             got = symbolic_at(variant, "formula", n1=counts[0], n2=counts[1], n3=counts[2])
             assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_the_log_ratio_formula_takes_coefficients_at_three_figures() -> None:
+    """The prompt asks for a formula with these models' numbers; 4-decimal coefficients
+    scored 0 because formulas were compared to 1e-8."""
+    from grader.checkers import check_answer
+
+    for variant in variants("likelihood/model-comparison", 1000):
+        v = {k: float(x) for k, x in variant.values.items()}
+        part = variant.spec.part("formula")
+        coefficients = [math.log(v[f"a{i}"] / v[f"b{i}"]) for i in (1, 2, 3)]
+        for figures in (3, 4):
+            text = " + ".join(f"({c:.{figures - 1}e})*n{i}"
+                              for i, c in enumerate(coefficients, start=1))
+            assert check_answer(variant, part, text).status == "correct", (variant.seed, text)
+        # the largest coefficient 3% off is refused (the tolerance at a point is half a
+        # unit of the terms there, so a small coefficient's error can hide in it)
+        off = coefficients[:]
+        big = max(range(3), key=lambda i: abs(off[i]))
+        off[big] *= 1.03
+        text = " + ".join(f"({c:.6g})*n{i}" for i, c in enumerate(off, start=1))
+        assert check_answer(variant, part, text).status != "correct", (variant.seed, text)
+
+
+def test_the_key_shows_small_expected_values_to_significant_figures() -> None:
+    """The key printed 6 decimals, so 2.9e-7 showed as "0"."""
+    from grader import views
+
+    for exercise_id in ("likelihood/categorical-tokens", "likelihood/why-logs"):
+        for variant in variants(exercise_id, 50):
+            for part in variant.spec.parts:
+                if part.kind != "numeric":
+                    continue
+                value = float(views.expected_value(variant, part))
+                shown = views.expected_text(variant, part).replace(" × 10^", "e")
+                assert float(shown) == pytest.approx(value, rel=1e-5, abs=0), (part.id, shown)
+
+
+def test_model_comparison_solution_shows_the_ratio_to_significant_figures() -> None:
+    for variant in variants("likelihood/model-comparison", 200):
+        from grader import views
+
+        ratio = float(variant.values["ratio"])
+        solution = views.text(variant, variant.spec.solution, "solution")
+        if ratio < 0.01:
+            assert "= 0.0002$" not in solution and "= 0$" not in solution
+            mantissa = f"{ratio:.3e}".split("e")[0].rstrip("0").rstrip(".")
+            assert mantissa[:3] in solution

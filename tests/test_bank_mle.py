@@ -165,3 +165,18 @@ def test_exponential_reference_function():
         for case in cases(v, "exponential_mle"):
             _, scale = stats.expon.fit(case["data"], floc=0)
             assert module.exponential_mle(**case) == pytest.approx(1 / scale, rel=1e-10)
+
+
+def test_bernoulli_loglik_with_the_binomial_coefficient_gets_targeted_feedback() -> None:
+    """Including log C(n, k) was "Not equivalent" with no word on why; the prompt now
+    says the sequence's likelihood is meant."""
+    from grader.checkers import check_answer
+
+    for variant in variants("mle/bernoulli", 20):
+        part = variant.spec.part("loglik")
+        assert "sequence of pixels" in part.prompt
+        n, k = int(variant.values["n"]), int(variant.values["k"])
+        text = f"log({math.comb(n, k)}) + {k}*log(theta) + {n - k}*log(1 - theta)"
+        outcome = check_answer(variant, part, text)
+        assert (outcome.note, outcome.credit) == ("binomial-coefficient", 0.5)
+        assert "count" in outcome.feedback

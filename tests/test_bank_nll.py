@@ -232,3 +232,17 @@ def test_cross_entropy_logits_answers():
             got = float(views.expected_value(v, part).evaluate(
                 {**v.values, "z1": zs[0], "z2": zs[1], "z3": zs[2]}))
             assert got == pytest.approx(-log_softmax(zs)[0], rel=1e-10)
+
+
+def test_an_ignored_position_with_minus_infinity_counts_zero_as_in_torch() -> None:
+    """torch skips an ignored position, so a -inf log-probability there gives 0, where
+    the reference gave nan (-(-inf) * 0). Checked against a plain double loop."""
+    module = BANK.solution("nll/nll-loss")
+    with np.errstate(divide="ignore"):
+        log_probs = np.log(np.array([[0.0, 1.0], [0.3, 0.7]]))
+    target = np.array([-100, 1])
+    loop = -math.log(0.7)           # only the second position counts
+    assert module.nll_loss(log_probs, target, reduction="sum") == pytest.approx(loop)
+    assert module.nll_loss(log_probs, target) == pytest.approx(loop)
+    none = module.nll_loss(log_probs, target, reduction="none")
+    assert none[0] == 0 and none[1] == pytest.approx(loop)

@@ -63,7 +63,7 @@ def test_monte_carlo_sample_size():
         assert expected(v, "samples") == pytest.approx(root, rel=1e-9)
         assert symbolic_at(v, "formula", sigma=sd, epsilon=tol) == pytest.approx(root, rel=1e-9)
         n = int(v.values["n"])
-        assert expected(v, "halve") == "4"
+        assert expected(v, "halve") == "4 (four times as many)"
         assert expected(v, "se") / 2 == pytest.approx(sd / math.sqrt(4 * n))
 
 

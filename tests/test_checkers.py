@@ -245,4 +245,91 @@ def test_a_reference_that_changes_its_inputs_changes_nothing_else() -> None:
     feedback = _first_mismatch(sort_then_mean, [case], [3.0], tol)
     assert feedback is not None and feedback.startswith(
         "sort_then_mean(data=array([3., 1., 2.]), weights=[1.0], meta={'seen': []}, "
-        "pair=([1], 5)): wrong value")
+        "pair=([1], 5)) returned 3: not the right value")
+    assert "expected" not in feedback       # the reference's value is never shown
+
+
+# --------------------------------------------------------------------------- precision policy
+
+
+def test_three_significant_figures_are_enough_and_two_are_close(medical: Variant) -> None:
+    """DESIGN: right to 3 significant figures is accepted; a near miss is told how many
+    figures agree, never the expected value."""
+    right = posterior(medical)
+    assert check(medical, "posterior", f"{right:.3g}").status == "correct"
+    assert check(medical, "posterior", f"{right:.4g}").status == "correct"
+    two = f"{right:.2g}"
+    if abs(float(two) - right) > 10 ** (math.floor(math.log10(right)) - 2):
+        outcome = check(medical, "posterior", two)
+        assert outcome.status == "incorrect" and outcome.note is None
+        assert outcome.feedback == ("close: your answer agrees with the expected value to 2 "
+                                    "significant figures; give at least 3.")
+    for text in (f"{right * 1.02:.6g}", f"{right * 0.97:.6g}"):
+        feedback = check(medical, "posterior", text).feedback
+        assert feedback.startswith("close: your answer agrees with the expected value to")
+        for shown in (f"{right:.2g}", f"{right:.3g}", f"{right:.4g}", f"{right * 100:.3g}"):
+            assert shown not in feedback
+
+
+@pytest.mark.parametrize(("given", "expected", "ok"), [
+    (1.58, math.log2(3), True),          # 1.58496 to 3 figures (rejected before: 0.2% off)
+    (1.59, math.log2(3), True),          # one unit in the third figure: rounding on the way
+    (1.57, math.log2(3), False),
+    (0.100, 0.09996, True), (0.0999, 0.09996, True), (0.0998, 0.09996, False),
+    (-235.0, -234.567, True), (-236.0, -234.567, False),
+    (2.91e-7, 2.912e-7, True), (2.90e-7, 2.912e-7, False), (0.0, 2.912e-7, False),
+    (math.inf, math.inf, True), (1e308, math.inf, False), (math.nan, math.nan, False),
+])
+def test_the_accepted_interval(given: float, expected: float, ok: bool) -> None:
+    from grader.checkers.numeric import accepted
+    from grader.spec import Tolerance
+
+    assert accepted(given, expected, 3, Tolerance(0.0, 1e-12)) is ok
+
+
+def test_agreement_and_rounding() -> None:
+    from grader.checkers.numeric import agreement, round_sig
+    from grader.spec import Tolerance
+
+    tol = Tolerance(0.0, 1e-12)
+    assert agreement(0.53, 0.5312, tol) == 2 and agreement(0.5, 0.5312, tol) == 1
+    assert agreement(0.9, 0.5312, tol) == 0
+    assert round_sig(0.0876543, 3) == 0.0877 and round_sig(-234.567, 3) == -235.0
+
+
+SIG_FIGS_SPEC = """\
+id: bayes/tiny
+title: Tiny
+topic: bayes
+params:
+  p: {uniform: [0.11, 0.19], digits: 4}
+prompt: Go.
+parts:
+  - id: half
+    kind: numeric
+    points: 1
+    prompt: What is $p/7$?
+    answer: p/7
+    sig_figs: 5
+"""
+
+
+def test_a_part_may_ask_for_more_figures_and_its_prompt_says_so(make_bank) -> None:
+    from grader import views
+
+    spec = Bank(make_bank({"bayes/tiny": SIG_FIGS_SPEC})).spec("bayes/tiny")
+    variant = make_variant(spec, 7)
+    part = spec.part("half")
+    third = variant.values["p"] / 7
+    assert check_answer(variant, part, f"{third:.5g}").status == "correct"
+    outcome = check_answer(variant, part, f"{third:.3g}")
+    assert outcome.status == "incorrect"
+    assert "give at least 5." in outcome.feedback
+    assert "Give 5 significant figures." in views.exercise(variant)["parts"][0]["prompt"]
+
+
+def test_a_huge_number_is_invalid_not_a_crash(medical: Variant) -> None:
+    outcome = check(medical, "posterior", "10^400/10^399")
+    assert outcome.status == "correct" or outcome.status == "incorrect"
+    outcome = check(medical, "posterior", "2^2000")
+    assert outcome.status == "invalid"

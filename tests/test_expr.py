@@ -179,7 +179,7 @@ REFUSED: list[tuple[str, tuple[str, ...], dict[str, Any], str, int | None]] = [
     ("2 // 3", (), {}, "'//' is not allowed", 2),
     ("2 @ 3", (), {}, "'@' is not allowed", 2),
     ("2 & 3", (), {}, "bit operator '&'", 2),
-    ("~2", (), {}, "bit operator '~'", 0),
+    ("~2", (), {}, "without '~'", 0),     # ~ means 'about', not bit inversion
     ("a<b", ("a", "b"), {}, "comparisons", 1),
     ("a and b", ("a", "b"), {}, "'and' is only allowed in constraints", 2),
     ("not a", ("a",), {}, "'not' is only allowed in constraints", 0),
@@ -655,3 +655,47 @@ def test_importing_expr_loads_neither_sympy_nor_numpy() -> None:
                           text=True, check=True, timeout=60,
                           env={"PYTHONPATH": str(ROOT), "PATH": ""})
     assert done.stdout.strip() == "False False"
+
+
+# --------------------------------------------------------------------------- maths as written
+
+WRITTEN_MATHS: list[tuple[str, Any]] = [
+    ("π", approx(math.pi)), ("PI", approx(math.pi)), ("Pi/2", approx(math.pi / 2)),
+    ("2*π", approx(2 * math.pi)), ("∞", math.inf), ("-∞", -math.inf),
+    ("x²", 9), ("2³", 8), ("x²+1", 10), ("10⁻³", Fraction(1, 1000)),
+    ("√2/2", approx(math.sqrt(2) / 2)), ("√(x+1)", approx(2.0)), ("√ x", approx(math.sqrt(3))),
+    ("1.2×10^-3", approx(0.0012)), ("1.2 × 10⁻³", approx(0.0012)),
+    ("−0.5", -0.5), ("–0.5", -0.5), ("1 – 0.25", 0.75),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), WRITTEN_MATHS, ids=[c[0] for c in WRITTEN_MATHS])
+def test_what_students_write_for_maths_is_read(text: str, value: Any) -> None:
+    assert parse(text, ("x",)).evaluate({"x": 3}) == value
+
+
+TARGETED: list[tuple[str, str]] = [
+    ("\\frac{1}{3}", "write 1/3 for \\frac{1}{3}"),
+    ("\\dfrac{p+1}{2}", "write (p+1)/2 for \\dfrac{p+1}{2}"),
+    ("\\sqrt{2}", "write sqrt(2) for \\sqrt"),
+    ("0.5 \\cdot 0.2", "write * for \\cdot"),
+    ("\\alpha", "answers are plain text, not LaTeX"),
+    ("ln 2", "write ln(2) to apply ln"),
+    ("log 0.5", "write log(0.5) to apply log"),
+    ("1/3 nats", "leave out the unit 'nats'"),
+    ("0.5 bits", "leave out the unit 'bits'"),
+    ("0.333...", "a repeating decimal cannot be read: write a fraction (like 1/3)"),
+    ("0.333…", "a repeating decimal cannot be read"),
+    ("≈0.333", "write the number itself, without '≈'"),
+    ("~0.333", "write the number itself, without '~'"),
+    ("2√2", "write 2*√2 for a product"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), TARGETED, ids=[c[0] for c in TARGETED])
+def test_what_cannot_be_read_gets_a_targeted_message(text: str, message: str) -> None:
+    """Before: "unexpected character after line continuation character" for LaTeX, "write
+    ln*2 for a product", "write 3*nats", "bit operator '~'"."""
+    with pytest.raises(ExpressionError) as info:
+        parse(text, ("p",))
+    assert message in info.value.message

@@ -110,3 +110,23 @@ def test_readme_keeps_latex_for_github(tmp_path: Path) -> None:
     readme = (out / "alice" / "README.md").read_text()
     assert "$P(D \\mid +)$" in readme
     assert "alice" in readme
+
+
+def test_every_student_is_told_the_precision_policy(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    readme = (out / "alice" / "README.md").read_text()
+    answers = (out / "alice" / "answers.yaml").read_text()
+    assert "A numeric answer is accepted when it is right to 3 significant figures" in readme
+    header = " ".join(line.lstrip("# ") for line in answers.splitlines()[:10])
+    assert "A numeric answer is accepted when it is right to 3 significant figures" in header
+    assert "a part that needs more or less precision says so" in header
+
+
+def test_students_are_told_they_may_answer_a_choice_by_letter(tmp_path: Path) -> None:
+    out = run_generate(tmp_path)
+    answers = (out / "alice" / "answers.yaml").read_text()
+    readme = (out / "alice" / "README.md").read_text()
+    assert "  # options (write a letter or the text): (a) yes | (b) no" in answers
+    assert "- (a) yes\n- (b) no" in readme
+    assert "(an option's letter, like <code>a</code>, or its text)" in \
+        (out / "alice" / "assignment.html").read_text()

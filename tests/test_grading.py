@@ -98,18 +98,62 @@ def test_liar_float_earns_nothing(assignment: Assignment, tmp_path: Path) -> Non
     assert parts["bayes/medical-test", "posterior"].status == "correct"
 
 
-def test_broken_answers_file_is_invalid_with_its_line(assignment: Assignment,
-                                                      tmp_path: Path) -> None:
+def _edit_answers(folder: Path, old: str, new: str) -> None:
+    text = (folder / "answers.yaml").read_text()
+    assert old in text
+    (folder / "answers.yaml").write_text(text.replace(old, new, 1))
+
+
+def test_a_broken_line_costs_its_part_only(assignment: Assignment, tmp_path: Path) -> None:
+    """One YAML slip made every text part invalid, repeating one message 17 times."""
     write_submission(assignment, "ada", tmp_path, "perfect")
     text = (tmp_path / "answers.yaml").read_text().splitlines()
-    text[3] = "  conditional: [0.5"
+    line = next(i for i, t in enumerate(text) if t.startswith("  conditional:"))
+    text[line] = "  conditional: [0.5"
     (tmp_path / "answers.yaml").write_text("\n".join(text) + "\n")
     result = grade(tmp_path, assignment, "ada")
-    part = next(p for e, p in result.parts() if p.id == "joint")
+    part = next(p for e, p in result.parts() if p.id == "conditional")
     assert part.status == "invalid"
-    assert "answers.yaml (line" in part.feedback
-    code = next(p for e, p in result.parts() if e.id == "mle/bernoulli" and p.id == "code")
-    assert code.status == "correct"                  # code is still graded
+    assert part.feedback.startswith(f"answers.yaml line {line + 1} could not be read (")
+    assert part.feedback.endswith('write the answer in quotes on the part\'s line: '
+                                  'conditional: "[0.5"')
+    others = [p for e, p in result.parts() if p.id != "conditional"]
+    assert {p.status for p in others} == {"correct"}
+
+
+@pytest.mark.parametrize(("old", "new", "part_id", "message"), [
+    ("  mle: '", "  mle: - '", "mle", "mle: \"- '"),              # an unquoted minus
+    ("  mle: '", "  mle:\n  - '", "mle", "a line starting with '- ' makes"),
+    ("  posterior: '", "     posterior: '", None, None),            # mis-indented: still read
+    ("  evidence: '", "evidence: '", None, None),                   # indentation lost
+])
+def test_yaml_slips_cost_only_the_lines_that_cannot_be_read(
+        assignment: Assignment, tmp_path: Path, old: str, new: str, part_id: str | None,
+        message: str | None) -> None:
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    _edit_answers(tmp_path, old, new)
+    result = grade(tmp_path, assignment, "ada")
+    for _, part in result.parts():
+        if part.id == part_id:
+            assert part.status == "invalid" and message in part.feedback, part.feedback
+            assert "answers.yaml line" in part.feedback
+        else:
+            assert part.status == "correct", (part.id, part.feedback)
+
+
+def test_a_misspelled_part_key_is_named(assignment: Assignment, tmp_path: Path) -> None:
+    """`symetric:` was silently ignored and shown as "No answer given"."""
+    write_submission(assignment, "ada", tmp_path, "perfect")
+    _edit_answers(tmp_path, "  symmetric:", "  symetric:")
+    _edit_answers(tmp_path, "bayes/medical-test:", "bayes/medical-tset:")
+    result = grade(tmp_path, assignment, "ada")
+    part = next(p for e, p in result.parts() if p.id == "symmetric")
+    assert part.status == "missing"
+    assert part.feedback == ("No answer given. answers.yaml has an unknown part 'symetric'; "
+                             "did you mean 'symmetric'?")
+    posterior = next(p for e, p in result.parts() if p.id == "posterior")
+    assert posterior.feedback.endswith("answers.yaml has an unknown exercise "
+                                       "'bayes/medical-tset'; did you mean 'bayes/medical-test'?")
 
 
 def test_empty_folder_is_all_missing(assignment: Assignment, tmp_path: Path) -> None:

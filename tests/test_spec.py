@@ -30,7 +30,8 @@ def test_minimal_spec_loads(tmp_path: Path) -> None:
     assert [p.name for p in spec.params] == ["p"]
     part = spec.part("half")
     assert part.kind == "numeric" and part.points == 1.0
-    assert (part.tolerance.rel, part.tolerance.abs) == (1e-2, 1e-8)  # DESIGN's defaults
+    # DESIGN: 3 significant figures by default; the tolerance only widens that interval
+    assert part.sig_figs == 3 and (part.tolerance.rel, part.tolerance.abs) == (0.0, 1e-12)
 
 
 def _replace(old: str, new: str) -> str:
@@ -140,3 +141,12 @@ def test_template_reserved_words_cannot_be_names(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="'none' is a reserved word") as info:
         load_spec(path, "bayes/tiny")
     assert info.value.key == "derived.none"
+
+
+def test_an_option_that_reads_like_an_option_number_is_refused(tmp_path: Path) -> None:
+    """Options ["2", "4", "sqrt(2)"]: does "2" mean the option "2" or the second one?"""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(minimal_spec() + '  - id: pick\n    kind: choice\n    points: 1\n'
+                    '    options: ["2", "4", "sqrt(2)"]\n    answer: "4"\n')
+    with pytest.raises(SpecError, match="option '2' reads like an option's number or letter"):
+        load_spec(path, "bayes/tiny")

@@ -10,14 +10,15 @@ from __future__ import annotations
 import copy
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..bank import Bank, reference_cases
+from ..bank import Bank, reference_checks
+from ..errors import BankError
 from ..result import Status
 from ..sandbox import CallResult, Isolation, Limits, Sandbox
-from ..spec import Part, Tolerance
+from ..spec import Mistake, Part, Tolerance
 from ..variants import Variant
 from .common import Outcome, correct
 
@@ -30,23 +31,37 @@ class Mismatch:
 
 
 def compare_values(expected: Any, got: Any, tol: Tolerance) -> Mismatch | None:
-    """None when `got` matches `expected`; else why not. Types are checked exactly."""
+    """None when `got` matches `expected`; else why not, without showing `expected`.
+    Types are checked exactly; a value too big or too deep to compare is a mismatch,
+    never an exception."""
+    try:
+        return _compare(expected, got, tol)
+    except (OverflowError, ValueError, TypeError):
+        return Mismatch("a value that cannot be read as a number of sensible size")
+    except (RecursionError, MemoryError):
+        return Mismatch("a value too deeply nested or too large to compare")
+
+
+def _compare(expected: Any, got: Any, tol: Tolerance) -> Mismatch | None:
     import numpy as np
 
     if isinstance(expected, tuple):
         if type(got) not in (tuple, list) or len(got) != len(expected):
             return Mismatch(f"expected a tuple of {len(expected)} values, got {_kind(got)}")
         for i, (e, g) in enumerate(zip(expected, got, strict=True)):
-            inner = compare_values(e, g, tol)
+            inner = _compare(e, g, tol)
             if inner is not None:
                 return Mismatch(f"item {i}: {inner.reason}")
         return None
+    if isinstance(expected, list):
+        expected = np.asarray(expected, dtype=float)
     if isinstance(expected, np.ndarray) and expected.ndim > 0:
-        if type(got) is list:
+        if type(got) in (list, tuple):       # a sequence of numbers is as good as an array
             try:
                 got = np.asarray(got, dtype=float)
             except (TypeError, ValueError):
-                return Mismatch("expected an array of numbers, got a list that is not one")
+                return Mismatch(f"expected an array of numbers, got a {type(got).__name__} "
+                                "that is not one")
         if type(got) is not np.ndarray:
             return Mismatch(f"expected an array of shape {expected.shape}, got {_kind(got)}")
         if got.shape != expected.shape:
@@ -57,7 +72,7 @@ def compare_values(expected: Any, got: Any, tol: Tolerance) -> Mismatch | None:
         ok = np.isclose(g, e, rtol=tol.rel, atol=tol.abs, equal_nan=True)
         if not ok.all():
             where = tuple(int(i) for i in np.argwhere(~ok)[0])
-            return Mismatch(f"at index {where}: expected {e[where]:.6g}, got {g[where]:.6g}")
+            return Mismatch(f"the value at index {where}, {g[where]:.6g}, is not right")
         return None
     # A scalar: a Python or NumPy number, or a 0-d array. NumPy scalars here were built
     # by the sandbox's decoder from tagged JSON, so they are NumPy's own types, never a
@@ -69,14 +84,16 @@ def compare_values(expected: Any, got: Any, tol: Tolerance) -> Mismatch | None:
         got = got.item()
     if type(got) not in (int, float, bool) or (type(got) is bool and type(expected) is not bool):
         return Mismatch(f"expected a number, got {_kind(got)}")
+    if type(got) is int and got.bit_length() > 1024:
+        return Mismatch("a number too large for a float")
     g_val = float(got)
     if math.isnan(e_val) and math.isnan(g_val):
         return None
     if math.isnan(e_val) or math.isnan(g_val) or math.isinf(e_val) or math.isinf(g_val):
-        return None if e_val == g_val else Mismatch("wrong value")
+        return None if e_val == g_val else Mismatch("not the right value")
     if abs(g_val - e_val) <= tol.abs + tol.rel * abs(e_val):
         return None
-    return Mismatch("wrong value")
+    return Mismatch("not the right value")
 
 
 def _kind(value: Any) -> str:
@@ -92,17 +109,25 @@ def _kind(value: Any) -> str:
 
 
 def show(value: Any, limit: int = 160) -> str:
-    """A short, readable rendering of an input or output for feedback."""
+    """A short, readable rendering of an input or output for feedback (a returned value
+    may be anything a student's code makes: huge, or nested past repr's recursion)."""
     import numpy as np
 
-    if isinstance(value, np.ndarray):
-        text = np.array2string(value, precision=4, separator=", ", threshold=12)
-        text = f"array({text})" if value.ndim else text
-    elif isinstance(value, float):
-        text = f"{value:.6g}"
-    else:
-        text = repr(value)
-    text = " ".join(text.split())
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit])[: limit - 3] + "..."
+    try:
+        if isinstance(value, np.ndarray):
+            text = np.array2string(value, precision=4, separator=", ", threshold=12)
+            text = f"array({text})" if value.ndim else text
+        elif isinstance(value, float):
+            text = f"{value:.6g}"
+        elif type(value) is int and value.bit_length() > 256:
+            text = f"an integer of {value.bit_length()} bits"
+        else:
+            text = repr(value)
+    except (RecursionError, ValueError, MemoryError):
+        return f"a {type(value).__name__} too deeply nested to show"
+    text = " ".join(text[: limit * 4].split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -121,6 +146,44 @@ def _failure(result: CallResult) -> Outcome:
     return Outcome("error", 0.0, message)
 
 
+DEFAULT_CHECK = "all inputs"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named group of a part's cases, worth `share` of its points."""
+
+    name: str
+    share: float
+    cases: tuple[int, ...]
+
+
+def plan_checks(part: Part, tagged: list[tuple[str | None, dict[str, Any]]]) -> list[Check]:
+    """Group the cases into the part's checks: the spec's `checks` (name → weight) in
+    order, or else the names the cases carry, equally weighted. A case without a name
+    belongs to the first check. A BankError if a case names an unlisted check or a
+    listed check has no case (validate reports either)."""
+    names = [n for n, _ in part.checks]
+    if not names:
+        names = list(dict.fromkeys(n if n is not None else DEFAULT_CHECK for n, _ in tagged))
+        if tagged[0][0] is not None and DEFAULT_CHECK in names:
+            names.remove(DEFAULT_CHECK)
+            names.insert(0, DEFAULT_CHECK)
+    weights = dict(part.checks) or {n: 1.0 for n in names}
+    members: dict[str, list[int]] = {n: [] for n in names}
+    for i, (name, _) in enumerate(tagged):
+        name = names[0] if name is None else name
+        if name not in members:
+            raise BankError(f"part '{part.id}': a case belongs to check '{name}', which the "
+                            f"spec's checks do not list ({', '.join(names)})")
+        members[name].append(i)
+    empty = [n for n in names if not members[n]]
+    if empty:
+        raise BankError(f"part '{part.id}': check '{empty[0]}' has no case")
+    total = sum(weights.values())
+    return [Check(n, weights[n] / total, tuple(members[n])) for n in names]
+
+
 def check_function(sandbox: Sandbox | None, bank: Bank, variant: Variant, part: Part) -> Outcome:
     """Grade one function part; `sandbox` is None when solution.py does not exist."""
     assert part.function is not None and part.tolerance is not None
@@ -130,36 +193,118 @@ def check_function(sandbox: Sandbox | None, bank: Bank, variant: Variant, part: 
         failure = _failure(sandbox.import_error)
         return Outcome(failure.status, 0.0,
                        "solution.py could not be imported: " + failure.feedback)
-    module = bank.solution(variant.spec.id)
-    cases = reference_cases(bank, variant, part.function)
+    tagged = reference_checks(bank, variant, part.function)
+    checks = plan_checks(part, tagged)
+    cases = [case for _, case in tagged]
+    results = _run(sandbox, part, checks, cases)
+    for result in results.values():
+        failure = _failure(result)
+        if result.status != "ok" and failure.status == "missing":
+            return failure
+    return grade_results(variant, part, checks, cases, results, bank.solution(variant.spec.id))
+
+
+def _run(sandbox: Sandbox, part: Part, checks: list[Check],
+         cases: list[dict[str, Any]]) -> dict[int, CallResult]:
+    """Every case's result, in as few round trips as the code allows: call_many stops at
+    the first case that fails, whose check is then lost, and the cases of the other
+    checks run on. After a timeout nothing more runs (an endless loop would cost every
+    check its timeout)."""
+    assert part.function is not None
+    check_of = {i: c.name for c in checks for i in c.cases}
     timeout = part.timeout or DEFAULT_TIMEOUT
-    outputs: list[Any] = []
-    # one round trip for all cases; the results stop at the first that is not "ok"
-    results = sandbox.call_many(part.function, cases, timeout=timeout)
-    for case, result in zip(cases, results, strict=False):  # results may stop early
-        if result.status != "ok":
-            failure = _failure(result)
-            if failure.status == "missing":
-                return failure
-            return replace(failure,
-                           feedback=f"{_call_text(part.function, case)}: {failure.feedback}")
-        outputs.append(result.value)
-    mismatch = _first_mismatch(getattr(module, part.function), cases, outputs, part.tolerance)
-    if mismatch is None:
-        return correct(f"Correct on all {len(cases)} test inputs.")
-    # Which known mistake behaves like this? It must match the student on every input.
+    results: dict[int, CallResult] = {}
+    failed: set[str] = set()
+    while True:
+        todo = [i for i in range(len(cases)) if i not in results and check_of[i] not in failed]
+        if not todo:
+            return results
+        got = sandbox.call_many(part.function, [cases[i] for i in todo], timeout=timeout)
+        for i, result in zip(todo, got, strict=False):
+            results[i] = result
+        if len(got) < len(todo) or (got and got[-1].status != "ok"):
+            last = todo[len(got) - 1] if got else todo[0]
+            failed.add(check_of[last])
+            if not got or got[-1].status == "timeout" or _failure(got[-1]).status == "missing":
+                return results
+
+
+def grade_results(variant: Variant, part: Part, checks: list[Check], cases: list[dict[str, Any]],
+                  results: dict[int, CallResult], module: Any) -> Outcome:
+    """The outcome of a function part from each case's result: credit by check, the
+    failing checks named with an input and what the code returned (never the expected
+    value), and a listed mistake's feedback when the code behaves like it."""
+    assert part.function is not None
+    failures = failing_checks(part, checks, cases, results, getattr(module, part.function))
+    if not failures:
+        return correct(f"Correct on all {len(cases)} test inputs"
+                       + (f" ({', '.join(c.name for c in checks)})." if len(checks) > 1 else "."))
+    credit = sum(c.share for c in checks) - sum(c.share for c, _, _ in failures)
+    credit = max(0.0, min(1.0, credit))
+    feedback = " ".join(
+        (f"Check '{c.name}' failed: {text}." if len(checks) > 1 else f"{text}.")
+        for c, text, _ in failures)
+    if len(checks) > 1:
+        passed = [c.name for c in checks if c not in {f[0] for f in failures}]
+        feedback += f" Passed: {', '.join(passed)}." if passed else " No check passed."
+    statuses = {s for _, _, s in failures}
+    status: Status = "partial" if credit > 0 else (
+        "timeout" if "timeout" in statuses else
+        "error" if statuses <= {"error", "timeout"} else "incorrect")
+    mistake = _matching_mistake(module, part, cases, results)
+    if mistake is not None:
+        from .. import views
+
+        text = views.text(variant, mistake.feedback, f"parts.{part.id}.mistakes").strip()
+        # A listed mistake's credit is a floor: the author's judgement of the mistake,
+        # which the checks it happens to pass may raise but never lower.
+        credit = max(credit, mistake.credit)
+        status = "partial" if credit > 0 else status
+        return Outcome(status, credit, f"{text} ({feedback})", mistake.note)
+    return Outcome(status, credit, feedback)
+
+
+def failing_checks(part: Part, checks: list[Check], cases: list[dict[str, Any]],
+                   results: dict[int, CallResult],
+                   reference: Any) -> list[tuple[Check, str, Status]]:
+    """Each failing check with what shows it (the first failing input) and its status."""
+    assert part.function is not None and part.tolerance is not None
+    failures: list[tuple[Check, str, Status]] = []
+    for check in checks:
+        for i in check.cases:
+            call = _call_text(part.function, cases[i])
+            result = results.get(i)
+            if result is None:
+                failures.append((check, f"{call}: not run (an earlier call timed out)",
+                                 "timeout"))
+                break
+            if result.status != "ok":
+                failure = _failure(result)
+                failures.append((check, f"{call}: {failure.feedback}", failure.status))
+                break
+            expected = reference(**{k: _fresh(v) for k, v in cases[i].items()})
+            mismatch = compare_values(expected, result.value, part.tolerance)
+            if mismatch is not None:
+                failures.append((check, f"{call} returned {show(result.value)}: "
+                                 f"{mismatch.reason}", "incorrect"))
+                break
+    return failures
+
+
+def _matching_mistake(module: Any, part: Part, cases: list[dict[str, Any]],
+                      results: dict[int, CallResult]) -> Mistake | None:
+    """The first listed wrong implementation that behaves like the student's code on
+    every input (which must all have run without error)."""
+    if len(results) < len(cases) or any(r.status != "ok" for r in results.values()):
+        return None
+    outputs = [results[i].value for i in range(len(cases))]
     for mistake in part.mistakes:
         if mistake.function is None:
             continue
         if _first_mismatch(getattr(module, mistake.function), cases, outputs,
-                           part.tolerance) is None:
-            from .. import views
-
-            feedback = views.text(variant, mistake.feedback, f"parts.{part.id}.mistakes")
-            status: Status = "partial" if mistake.credit > 0 else "incorrect"
-            return Outcome(status, mistake.credit, f"{feedback.strip()} ({mismatch})",
-                           mistake.note)
-    return Outcome("incorrect", 0.0, mismatch)
+                           part.tolerance or Tolerance(0, 0)) is None:
+            return mistake
+    return None
 
 
 def _first_mismatch(function: Any, cases: list[dict[str, Any]], outputs: list[Any],
@@ -169,8 +314,8 @@ def _first_mismatch(function: Any, cases: list[dict[str, Any]], outputs: list[An
         expected = function(**{name: _fresh(value) for name, value in case.items()})
         mismatch = compare_values(expected, got, tol)
         if mismatch is not None:
-            return (f"{_call_text(function.__name__, case)}: {mismatch.reason}; "
-                    f"expected {show(expected)}, returned {show(got)}")
+            return (f"{_call_text(function.__name__, case)} returned {show(got)}: "
+                    f"{mismatch.reason}")
     return None
 
 

@@ -53,27 +53,33 @@ def _value(e: expr.Expr, env: dict[str, Any]) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def compare(student: expr.Expr, reference: expr.Expr, points: Sequence[dict[str, Any]]) -> Verdict:
+def compare(student: expr.Expr, reference: expr.Expr, points: Sequence[dict[str, Any]],
+            figures: int | None = None) -> Verdict:
     """Equal, different, nowhere defined, or undecided, at the sample points.
 
     The absolute tolerance scales with the reference's largest value at the points, so
     a formula whose values are all tiny (a likelihood like θ^20(1-θ)^30) is not "equal"
-    to 0 just because both are within a fixed 1e-10 of each other.
+    to 0 just because both are within a fixed 1e-10 of each other. With `figures`, the
+    numbers in the student's formula may be rounded to that many significant figures:
+    each term of the reference may then be off by half a unit in its last figure, so the
+    tolerance at a point is that share of the sum of the terms' sizes there.
     """
-    pairs: list[tuple[float, float | None]] = []
+    pairs: list[tuple[float, float | None, float]] = []
     for env in points:
         r = _value(reference, env)
         if r is not None:
-            pairs.append((r, _value(student, env)))
+            rounding = 0.5 * 10.0 ** (1 - figures) * _terms_size(reference, env) \
+                if figures else 0.0
+            pairs.append((r, _value(student, env), rounding))
     defined = len(pairs)
-    scale = max((abs(r) for r, _ in pairs), default=0.0)
+    scale = max((abs(r) for r, _, _ in pairs), default=0.0)
     tol = Tolerance(rel=TIGHT.rel, abs=TIGHT.abs * scale if scale > 0 else TIGHT.abs)
     student_defined = 0
-    for r, s in pairs:
+    for r, s, rounding in pairs:
         if s is None:
             continue
         student_defined += 1
-        if not close(s, r, tol):
+        if not close(s, r, Tolerance(tol.rel, tol.abs + rounding)):
             return "different"
     if defined >= MIN_POINTS and student_defined == 0:
         return "nowhere"
@@ -82,6 +88,16 @@ def compare(student: expr.Expr, reference: expr.Expr, points: Sequence[dict[str,
     if student_defined < defined and student_defined >= MIN_POINTS:
         return "different"        # defined where the reference is not: not the same function
     return "undecided"
+
+
+def _terms_size(reference: expr.Expr, env: dict[str, Any]) -> float:
+    """The sum of the sizes of the reference's top-level terms at a point (its own size
+    when it is not a sum)."""
+    terms = reference.tree.parts() if isinstance(reference.tree, expr.Sum) else (reference.tree,)
+    try:
+        return sum(abs(float(t.ev(env))) for t in terms)
+    except Exception:   # a term undefined here (expr's internal failure type): no rounding
+        return 0.0
 
 
 def prove(student: expr.Expr, reference: expr.Expr, variant: Variant, part: Part) -> bool | None:
@@ -117,7 +133,8 @@ def check_symbolic(variant: Variant, part: Part, text: str) -> Outcome:
         return Outcome("invalid", 0.0, f"Could not read this formula: {exc.pretty()}")
     reference = views.expected_value(variant, part)
     points = sample_points(variant, part)
-    verdict = compare(student, reference, points)
+    figures = part.coefficient_figures
+    verdict = compare(student, reference, points, figures)
     if verdict == "equal":
         return correct()
     if verdict == "undecided":
@@ -140,7 +157,7 @@ def check_symbolic(variant: Variant, part: Part, text: str) -> Outcome:
             wrong = read_formula(mistake.answer, variant, part)
         except ExpressionError:
             return False
-        return compare(student, wrong, points) == "equal" and \
-            compare(wrong, reference, points) != "equal"
+        return compare(student, wrong, points, figures) == "equal" and \
+            compare(wrong, reference, points, figures) != "equal"
 
     return mistake_outcome(variant, part, matches, "Not equivalent to the right formula.")

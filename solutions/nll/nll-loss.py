@@ -19,7 +19,9 @@ def _picked(log_probs, target, weight, ignore_index):
     picked = np.take_along_axis(moved, safe[..., None], axis=-1)[..., 0]
     w = np.ones(n_classes) if weight is None else np.asarray(weight, dtype=float)
     w_t = np.where(keep, w[safe], 0.0)
-    return -picked * w_t, w_t
+    # An ignored position contributes 0 even when its log-probability is -inf (torch
+    # skips it; -(-inf) * 0 would be nan).
+    return -np.where(keep, picked, 0.0) * w_t, w_t
 
 
 def nll_loss(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -48,24 +50,65 @@ def _log_softmax(logits, axis=1):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def nll_kdim_broken(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+    """A mutant: right for (N, C) input and for reduction="none", nonsense for K-dimensional
+    input with "mean" or "sum" (which only the K-dimensional check's cases exercise)."""
+    if np.asarray(log_probs).ndim > 2 and reduction != "none":
+        return 12345.0
+    return nll_loss(log_probs, target, weight, ignore_index, reduction)
+
+
+def nll_ignore_not_skipped(log_probs, target, weight=None, ignore_index=-100,
+                           reduction="mean"):
+    """A mutant: an ignore_index that is a real class is not left out."""
+    return nll_loss(log_probs, target, weight, -12345, reduction)
+
+
+def nll_none_as_mean(log_probs, target, weight=None, ignore_index=-100, reduction="mean"):
+    """A mutant: every reduction treated as "mean"."""
+    return nll_loss(log_probs, target, weight, ignore_index, "mean")
+
+
 def cases_nll_loss(rng, params):
+    """Cases in named checks (the spec weighs them): the unweighted mean, the other
+    reductions, class weights, ignore_index and K-dimensional input, each check with
+    fixed cases first and random ones after."""
     lp = np.log(np.array([[params["p_right"], 1 - params["p_right"]],
                           [1 - params["p_wrong"], params["p_wrong"]]]))
-    yield {"log_probs": lp, "target": np.array([0, 1])}
-    yield {"log_probs": lp, "target": np.array([0, 1]), "weight": np.array([float(params["w_heavy"]), 1.0])}
-    yield {"log_probs": lp, "target": np.array([0, 1]), "reduction": "sum"}
-    yield {"log_probs": lp, "target": np.array([0, 1]), "reduction": "none"}
-    yield {"log_probs": lp, "target": np.array([0, -100])}
-    yield {"log_probs": lp, "target": np.array([1, 1]), "ignore_index": 1, "reduction": "sum"}
-    for i in range(24):
-        n, c = int(rng.integers(1, 8)), int(rng.integers(2, 6))
-        extra = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 3)))) if i % 3 == 2 else ()
-        log_probs = _log_softmax(rng.normal(size=(n, c, *extra)) * 2)
-        target = rng.integers(0, c, size=(n, *extra))
-        case = {"log_probs": log_probs, "target": target,
-                "reduction": ("mean", "sum", "none")[i % 3]}
-        if i % 2:
+    both = np.array([0, 1])
+    yield "mean", {"log_probs": lp, "target": both}
+    yield "reductions", {"log_probs": lp, "target": both, "reduction": "sum"}
+    yield "reductions", {"log_probs": lp, "target": both, "reduction": "none"}
+    yield "weights", {"log_probs": lp, "target": both,
+                      "weight": np.array([float(params["w_heavy"]), 1.0])}
+    yield "ignore_index", {"log_probs": lp, "target": np.array([0, -100])}
+    yield "ignore_index", {"log_probs": lp, "target": np.array([1, 1]), "ignore_index": 1,
+                           "reduction": "sum"}
+    # An ignored position whose class-0 log-probability is -inf still contributes 0.
+    with np.errstate(divide="ignore"):
+        certain = np.log(np.array([[0.0, 1.0], [0.3, 0.7]]))
+    for reduction in ("mean", "sum", "none"):
+        yield "ignore_index", {"log_probs": certain, "target": np.array([-100, 1]),
+                               "reduction": reduction}
+    # K-dimensional input (N, C, d1, ...) with every reduction, with and without weights.
+    for i, reduction in enumerate(("mean", "sum", "none", "mean", "sum", "none")):
+        n, c = int(rng.integers(1, 5)), int(rng.integers(2, 5))
+        extra = tuple(int(s) for s in rng.integers(1, 4, size=1 + i % 2))
+        case = {"log_probs": _log_softmax(rng.normal(size=(n, c, *extra)) * 2),
+                "target": rng.integers(0, c, size=(n, *extra)), "reduction": reduction}
+        if i >= 3:
             case["weight"] = rng.uniform(0.1, 3.0, size=c)
-        if i % 4 == 1:
             case["ignore_index"] = int(rng.integers(0, c))
-        yield case
+        yield "K-dimensional", case
+    for i in range(20):
+        n, c = int(rng.integers(1, 8)), int(rng.integers(2, 6))
+        case = {"log_probs": _log_softmax(rng.normal(size=(n, c)) * 2),
+                "target": rng.integers(0, c, size=n), "reduction": ("mean", "sum", "none")[i % 3]}
+        check = "mean" if i % 3 == 0 else "reductions"
+        if i % 4 == 1:
+            case["weight"] = rng.uniform(0.1, 3.0, size=c)
+            check = "weights"
+        if i % 4 == 3:
+            case["ignore_index"] = int(rng.integers(0, c))
+            check = "ignore_index"
+        yield check, case
