@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlfile
-from .bank import Bank
+from .bank import BUNDLED, Bank
 from .errors import AssignmentError, BankError, RosterError
 from .files import read_text
 from .spec import Spec
@@ -39,7 +39,7 @@ class Assignment:
     # graded work shows neither, whatever these say.
     show_expected: bool = True
     show_solution: bool = True
-    bank_ref: str | None = None          # the `bank` key as written, if any
+    bank_ref: tuple[str, ...] | None = None    # the `bank` key's entries as written, if any
     practice: bool = False               # no secrets: `grader check` gives full feedback
     due: datetime | None = None          # hand-ins after it are flagged late
     release: str | None = None           # "after-due": expected values shown once due
@@ -89,6 +89,29 @@ class Assignment:
         return False
 
 
+def assignment_data(assignment: Assignment, bank: object = None) -> dict[str, Any]:
+    """The assignment as an assignment file holds it, with `bank` as given (None: left
+    out): what copies of it (a Classroom template, a Gradescope autograder) carry, so
+    that they grade, and keep back, what the original does."""
+    data: dict[str, Any] = {"name": assignment.name, "title": assignment.title,
+                            "salt": assignment.salt}
+    if bank is not None:
+        data["bank"] = bank
+    if assignment.practice:
+        data["practice"] = True
+    if assignment.due is not None:
+        data["due"] = assignment.due.isoformat()
+    if assignment.release is not None:
+        data["release"] = assignment.release
+    if not assignment.show_expected:
+        data["show_expected"] = False
+    if not assignment.show_solution:
+        data["show_solution"] = False
+    data["exercises"] = [item.id if item.points is None else {"id": item.id, "points": item.points}
+                         for item in assignment.items]
+    return data
+
+
 def parse_due(value: Any) -> datetime:
     """`due` as an aware datetime: ISO 8601 text or YAML's timestamp, with a time zone
     (a deadline without one means different times on different machines)."""
@@ -125,16 +148,12 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
         raise AssignmentError("an assignment must be a mapping of keys", file=path)
     yamlfile.check_schema(doc, "assignment", AssignmentError)
     data = doc.data
-    bank_ref = data.get("bank")
+    bank_ref = bank_entries(data.get("bank"))
     if bank is None:
-        if bank_ref is not None:
-            root = (path.parent / bank_ref).resolve()
-            try:
-                bank = Bank(root)
-            except BankError as exc:
-                raise doc.error(AssignmentError, f"{exc.detail}: {root}", ["bank"]) from None
-        else:
-            bank = Bank()
+        try:
+            bank = open_banks(bank_ref, path.parent)
+        except BankError as exc:
+            raise doc.error(AssignmentError, f"{exc.detail}: {exc.file}", ["bank"]) from None
     items = []
     seen: set[str] = set()
     for i, raw in enumerate(data["exercises"]):
@@ -148,8 +167,12 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
         if item.id not in bank.ids:
             from .bank import _closest
 
-            raise doc.error(AssignmentError, f"no exercise '{item.id}' in the bank "
-                            f"{bank.root}{_closest(item.id, bank.ids)}", where)
+            raise doc.error(AssignmentError, f"no exercise '{item.id}' in "
+                            f"{bank.describe()}{_closest(item.id, bank.ids)}", where)
+        try:
+            bank.owner(item.id)
+        except BankError as exc:
+            raise doc.error(AssignmentError, exc.detail, where) from None
         items.append(item)
     assignment = Assignment(
         name=str(data["name"]), title=str(data.get("title") or data["name"]),
@@ -169,21 +192,81 @@ def load_assignment(path: Path | str, *, bank: Bank | None = None) -> Assignment
     return assignment
 
 
+def bank_entries(value: object) -> tuple[str, ...] | None:
+    """The `bank` key's entries: one folder, or a list of folders and `bundled`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    raise BankError(f"bank must be a folder or a list of them, not {value!r}")
+
+
+def open_banks(entries: tuple[str, ...] | None, base: Path) -> Bank:
+    """The bank an assignment draws from: each entry a folder relative to `base`, or
+    `bundled` for the package's own; none at all means the bundled bank alone."""
+    if not entries:
+        return Bank()
+    return Bank.combine([None if e == BUNDLED else (base / e) for e in entries])
+
+
 @dataclass(frozen=True)
 class Student:
     id: str
     name: str = ""
     email: str = ""
+    # The roster row as read (header → cell), for LMS files that need the LMS's own
+    # columns back (Canvas's ID, SIS User ID, Section ...).
+    columns: dict[str, str] = field(default_factory=dict, compare=False, hash=False,
+                                    repr=False)
+
+
+class Roster(list[Student]):
+    """The students of a roster file, and how they were read: `kind` (a Canvas gradebook
+    export, a Moodle participants export, or a plain CSV) and `id_column`, the column the
+    ids came from, so the instructor can see it was the right one."""
+
+    def __init__(self, students: list[Student], *, kind: str, id_column: str,
+                 skipped: list[str] | None = None) -> None:
+        super().__init__(students)
+        self.kind = kind
+        self.id_column = id_column
+        self.skipped = skipped or []
+
+    def describe(self) -> str:
+        count = len(self)
+        text = (f"{count} student{'' if count == 1 else 's'} from a {self.kind}, "
+                f"ids from column '{self.id_column}'")
+        return text + (f"; skipped {', '.join(self.skipped)}" if self.skipped else "")
 
 
 ID_COLUMNS = ("id", "student_id", "student id", "sis user id", "sis_user_id", "username",
-              "login", "github", "github_username", "github username", "identifier")
+              "login", "sis login id", "github", "github_username", "github username",
+              "identifier", "id number", "idnumber")
 NAME_COLUMNS = ("name", "full name", "full_name", "student name", "student")
 EMAIL_COLUMNS = ("email", "e-mail", "email address", "mail")
 
+# A Canvas gradebook export: Student, ID, SIS User ID, SIS Login ID, Section, then one
+# column per assignment; its second row is "Points Possible" (newer exports add more
+# such rows), and the course's "Test Student" has no SIS ids.
+CANVAS_COLUMNS = ("student", "id", "sis user id", "sis login id")
+CANVAS_IDS = ("sis user id", "sis login id", "id")       # preferred first: they name people
+CANVAS_META_ROWS = ("points possible", "manual posting")
+CANVAS_TEST_STUDENTS = ("student, test", "test student")
+# A Moodle participants export: First name, Last name, the site's identity fields (ID
+# number, Username, Email address ...), Roles, Groups.
+MOODLE_COLUMNS = ("first name", "last name")
+MOODLE_IDS = ("id number", "idnumber", "username", "email address")
 
-def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]:
-    """Students from an LMS-style CSV: an id column (name and email optional)."""
+
+def load_roster(path: Path | str, id_column: str | None = None) -> Roster:
+    """Students from an LMS-style CSV: an id column (name and email optional).
+
+    A Canvas gradebook export or a Moodle participants export is read as such: ids from
+    the SIS/login columns rather than Canvas's internal numbers, Canvas's
+    "Points Possible" row and test student left out.
+    """
     path = Path(path)
     text = read_text(path, RosterError, encoding="utf-8-sig")   # -sig: Excel's BOM
     dialect: type[csv.Dialect] | csv.Dialect
@@ -196,31 +279,67 @@ def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]
         raise RosterError("the roster is empty", file=path)
     header = [h.strip() for h in rows[0]]
     lowered = [h.casefold() for h in header]
+    body = list(enumerate(rows[1:], start=2))
 
     def find(names: tuple[str, ...]) -> int | None:
         return next((lowered.index(n) for n in names if n in lowered), None)
+
+    def filled(at: int, lines: list[tuple[int, list[str]]]) -> bool:
+        return bool(lines) and all(at < len(r) and r[at].strip() for _, r in lines)
+
+    kind = "CSV roster"
+    skipped: list[str] = []
+    name_at: int | None = None
+    id_at: int | None = None
+    if all(c in lowered for c in CANVAS_COLUMNS):
+        kind = "Canvas gradebook export"
+        student_at = lowered.index("student")
+        kept = []
+        for line, row in body:
+            who = row[student_at].strip().casefold() if student_at < len(row) else ""
+            if who in CANVAS_META_ROWS:
+                skipped.append(f"the '{row[student_at].strip()}' row")
+            elif who in CANVAS_TEST_STUDENTS:
+                skipped.append("Canvas's test student")
+            else:
+                kept.append((line, row))
+        body = kept
+        people = [(line, r) for line, r in body if any(c.strip() for c in r)]
+        if id_column is None:
+            id_at = next((lowered.index(c) for c in CANVAS_IDS if filled(lowered.index(c),
+                                                                          people)), None)
+        name_at = student_at
+    elif all(c in lowered for c in MOODLE_COLUMNS):
+        kind = "Moodle participants export"
+        people = [(line, r) for line, r in body if any(c.strip() for c in r)]
+        if id_column is None:
+            id_at = next((lowered.index(c) for c in MOODLE_IDS
+                          if c in lowered and filled(lowered.index(c), people)), None)
 
     if id_column is not None:
         if id_column.casefold() not in lowered:
             raise RosterError(f"no column '{id_column}' (columns: {', '.join(header)})",
                               file=path, line=1)
-        id_at: int | None = lowered.index(id_column.casefold())
-    else:
+        id_at = lowered.index(id_column.casefold())
+    elif id_at is None:
         id_at = find(ID_COLUMNS)
     if id_at is None:
         raise RosterError("no student id column; name one of: id, student_id, username, login, "
                           f"github (columns found: {', '.join(header) or 'none'})",
                           file=path, line=1)
-    name_at = find(tuple(n for n in NAME_COLUMNS if n != lowered[id_at]))
+    if name_at is None:
+        name_at = find(tuple(n for n in NAME_COLUMNS if n != lowered[id_at]))
+    first_at, last_at = find(("first name",)), find(("last name",))
     email_at = find(EMAIL_COLUMNS)
     students: list[Student] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in body:
         if not any(cell.strip() for cell in row):
             continue
         sid = row[id_at].strip() if id_at < len(row) else ""
         if not sid:
-            raise RosterError("empty student id", file=path, line=line)
+            raise RosterError(f"empty student id in column '{header[id_at]}'", file=path,
+                              line=line)
         if not STUDENT_ID.match(sid):
             raise RosterError(f"student id {sid!r} has characters that cannot name a folder "
                               "(use letters, digits and . _ @ + -)", file=path, line=line)
@@ -232,7 +351,9 @@ def load_roster(path: Path | str, id_column: str | None = None) -> list[Student]
         def cell(at: int | None, row: list[str] = row) -> str:
             return row[at].strip() if at is not None and at < len(row) else ""
 
-        students.append(Student(sid, cell(name_at), cell(email_at)))
+        name = cell(name_at) or " ".join(p for p in (cell(first_at), cell(last_at)) if p)
+        students.append(Student(sid, name, cell(email_at),
+                                dict(zip(header, (c.strip() for c in row), strict=False))))
     if not students:
         raise RosterError("the roster lists no students", file=path)
-    return students
+    return Roster(students, kind=kind, id_column=header[id_at], skipped=skipped)

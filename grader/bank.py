@@ -1,13 +1,16 @@
 """Banks: a folder holding exercises/<topic>/<name>.yaml and solutions/<topic>/<name>.py.
 
 The bundled bank travels inside the wheel (grader/_bank); in a source checkout it is the
-repository's own exercises/ and solutions/.
+repository's own exercises/ and solutions/. An assignment may draw from several banks at
+once (say the bundled one and the instructor's): a `Bank` then searches all their roots,
+and an id found in two of them is refused rather than taken from either.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +22,9 @@ from .spec import Spec, load_spec
 
 if TYPE_CHECKING:
     from .variants import Variant
+
+# How an assignment file (and `--bank`) names the bank that ships with the package.
+BUNDLED = "bundled"
 
 
 def bundled_root() -> Path:
@@ -39,36 +45,85 @@ class Summary:
 
 
 class Bank:
-    """The exercises and reference solutions under one root folder."""
+    """The exercises and reference solutions under one root folder, or several.
+
+    `Bank()` is the bundled bank, `Bank(root)` one folder, `Bank.combine([...])` several
+    searched as one (None in the list stands for the bundled bank).
+    """
 
     def __init__(self, root: Path | str | None = None) -> None:
-        self.root = Path(root).resolve() if root is not None else bundled_root()
-        self.exercises_dir = self.root / "exercises"
-        self.solutions_dir = self.root / "solutions"
-        if not self.exercises_dir.is_dir():
-            raise BankError("not a bank: it has no exercises/ folder", file=self.root)
+        self.roots: tuple[Path, ...] = (_checked_root(root),)
         self._specs: dict[str, Spec] = {}
         self._modules: dict[str, ModuleType] = {}
 
+    @classmethod
+    def combine(cls, roots: Sequence[Path | str | None]) -> Bank:
+        if not roots:
+            raise BankError("no bank given")
+        bank = cls(roots[0])
+        checked = [_checked_root(r) for r in roots]
+        if len(set(checked)) != len(checked):
+            raise BankError("a bank is listed twice", file=checked[0])
+        bank.roots = tuple(checked)
+        return bank
+
+    @property
+    def root(self) -> Path:
+        """The first root: where a single bank lives (what messages name)."""
+        return self.roots[0]
+
+    @property
+    def is_bundled(self) -> bool:
+        return self.roots == (bundled_root(),)
+
     def __repr__(self) -> str:
-        return f"Bank({str(self.root)!r})"
+        inner = ", ".join(repr(str(r)) for r in self.roots)
+        return f"Bank({inner})" if len(self.roots) == 1 else f"Bank.combine([{inner}])"
+
+    def describe(self) -> str:
+        """The roots for people: `the bundled bank`, a folder, or several."""
+        return " + ".join("the bundled bank" if r == bundled_root() else str(r)
+                          for r in self.roots)
+
+    @cached_property
+    def _owners(self) -> dict[str, tuple[Path, ...]]:
+        """Each exercise id → the roots holding it (more than one: ambiguous)."""
+        owners: dict[str, tuple[Path, ...]] = {}
+        for root in self.roots:
+            exercises = root / "exercises"
+            for path in exercises.glob("*/*.yaml"):
+                exercise_id = path.relative_to(exercises).with_suffix("").as_posix()
+                owners[exercise_id] = (*owners.get(exercise_id, ()), root)
+        return dict(sorted(owners.items()))
 
     @cached_property
     def ids(self) -> tuple[str, ...]:
-        found = sorted(p.relative_to(self.exercises_dir).with_suffix("").as_posix()
-                       for p in self.exercises_dir.glob("*/*.yaml"))
-        return tuple(found)
+        return tuple(self._owners)
+
+    def owner(self, exercise_id: str) -> Path:
+        """The root holding `exercise_id`; an error if none or several do."""
+        roots = self._owners.get(exercise_id, ())
+        if len(roots) > 1:
+            raise BankError(f"exercise '{exercise_id}' is in {len(roots)} banks ("
+                            + ", ".join(str(r) for r in roots)
+                            + "): rename one copy (its topic folder is yours to choose) or "
+                            "list one bank", file=roots[0] / "exercises")
+        if not roots:
+            hint = _closest(exercise_id, self.ids)
+            raise BankError(f"no exercise '{exercise_id}'{hint}",
+                            file=" + ".join(str(r / "exercises") for r in self.roots))
+        return roots[0]
 
     def spec_path(self, exercise_id: str) -> Path:
-        return self.exercises_dir / f"{exercise_id}.yaml"
+        root = self._owners.get(exercise_id, (self.root,))[0]
+        return root / "exercises" / f"{exercise_id}.yaml"
 
     def spec(self, exercise_id: str) -> Spec:
         """The checked spec of one exercise (loaded once per Bank)."""
         if exercise_id not in self._specs:
-            path = self.spec_path(exercise_id)
-            if exercise_id not in self.ids or not path.is_file():
-                hint = _closest(exercise_id, self.ids)
-                raise BankError(f"no exercise '{exercise_id}'{hint}", file=self.exercises_dir)
+            path = self.owner(exercise_id) / "exercises" / f"{exercise_id}.yaml"
+            if not path.is_file():
+                raise BankError(f"no exercise '{exercise_id}'", file=path)
             self._specs[exercise_id] = load_spec(path, exercise_id)
         return self._specs[exercise_id]
 
@@ -90,7 +145,8 @@ class Bank:
                             file=path) from None
 
     def solution_path(self, exercise_id: str) -> Path:
-        return self.solutions_dir / f"{exercise_id}.py"
+        root = self._owners.get(exercise_id, (self.root,))[0]
+        return root / "solutions" / f"{exercise_id}.py"
 
     def solution(self, exercise_id: str) -> ModuleType:
         """The reference module of an exercise's function parts (trusted instructor code)."""
@@ -113,6 +169,13 @@ class Bank:
                             file=path) from None
         self._modules[exercise_id] = module
         return module
+
+
+def _checked_root(root: Path | str | None) -> Path:
+    path = Path(root).resolve() if root is not None else bundled_root()
+    if not (path / "exercises").is_dir():
+        raise BankError("not a bank: it has no exercises/ folder", file=path)
+    return path
 
 
 def _closest(name: str, options: tuple[str, ...]) -> str:

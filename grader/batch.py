@@ -35,10 +35,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from . import __version__, handin, handout
+from . import __version__, handin, handout, lms
 from .assignment import STUDENT_ID, Assignment, Student, load_assignment
 from .bank import Bank
-from .errors import BoundaryUnavailable, GraderError, SubmissionError
+from .errors import BoundaryUnavailable, GraderError, RosterError, SubmissionError
 from .files import exclusive_lock, private_files, write_atomic
 from .gradebook import (
     Attempt,
@@ -90,6 +90,8 @@ class BatchSummary:
     out: Path = Path()
     gradebook: Path = Path()
     grades_csv: Path = Path()
+    canvas_csv: Path = Path()           # Canvas's gradebook import layout
+    moodle_csv: Path = Path()           # for Moodle's grade import
     students_dir: Path = Path()
     class_report: Path | None = None    # None when the class report format is not available
     html_reports: bool = False          # whether students/<id>.html were written
@@ -212,6 +214,10 @@ def grade_all(submissions_dir: Path, assignment: Assignment, out: Path, *,
     """
     started = time.monotonic()
     out = Path(out)
+    if roster is not None and Path(submissions_dir).is_dir():
+        # before anything is written: the wrong roster must not leave an empty gradebook
+        _check_roster_matches(roster, _student_folders(Path(submissions_dir), out),
+                              Path(submissions_dir))
     with private_files():
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -245,8 +251,7 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
         raise GraderError(f"jobs must be at least 1, not {jobs}")
     if isolation == "required" and _runs_code(assignment):
         _check_boundary()  # before anything is written
-    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
-                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+    summary = _summary(out)
     folders = _student_folders(submissions_dir, out)
     students = students_to_grade(folders, roster)
     if roster is None:
@@ -322,18 +327,35 @@ def _grade_all(submissions_dir: Path, assignment: Assignment, out: Path,
         overridden = set(book.active_overrides(assignment.name))
         known = {s.id: s for s in book.students()}
     if roster is not None:
-        people = [known.get(s.id, s) for s in students]
+        # the roster's own rows keep the LMS columns (Canvas's ID, Section ...)
+        people = [s if s.columns else known.get(s.id, s) for s in students]
     else:
         ids = sorted(set(latest_results) | {s.id for s in students})
         people = [known.get(i, Student(i)) for i in ids]
     _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
-                   is_released=is_released, overridden=overridden)
+                   is_released=is_released, overridden=overridden,
+                   id_column=getattr(roster, "id_column", None))
     # In grading order, not arrival order, so that a summary does not depend on timing.
     order = {s.id: n for n, s in enumerate(students)}
     summary.graded.sort(key=order.__getitem__)
     summary.failed = dict(sorted(summary.failed.items(), key=lambda kv: order[kv[0]]))
     summary.elapsed = time.monotonic() - started
     return summary
+
+
+def _check_roster_matches(roster: list[Student], folders: dict[str, Path],
+                          submissions_dir: Path) -> None:
+    """A roster none of whose ids names a hand-in folder is the wrong roster, the wrong
+    id column or the wrong folder: grading it would give everyone 0 and say nothing."""
+    if not roster or any(s.id in folders for s in roster):
+        return
+    column = getattr(roster, "id_column", None)
+    where = f" (from column '{column}')" if column else ""
+    sample = ", ".join(sorted(folders)[:3]) + (" ..." if len(folders) > 3 else "")
+    found = f"its folders are named {sample}" if folders else "it has no folders"
+    raise RosterError(f"none of the {len(roster)} roster ids{where} names a folder in "
+                      f"{submissions_dir}: {found}; pick the id column with --id-column, "
+                      "or the right folder")
 
 
 def _runs_code(assignment: Assignment) -> bool:
@@ -354,15 +376,16 @@ def _check_boundary() -> None:
 
 def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = None,
                     change: Callable[[Gradebook], None] | None = None,
+                    roster: list[Student] | None = None,
                     now: datetime | None = None) -> BatchSummary:
     """Write grade-all's outputs in `out` again from its gradebook, without grading: with
     `change` (say, recording an override: it gets the open gradebook first), or with
     `release` (how it was released) to show students the expected values and solutions
-    from now on. Rows and reports cover every student the gradebook knows, in id order.
-    Like grade-all, it holds `out`'s lock throughout: a batch writing there refuses it."""
+    from now on. Rows cover the roster's students, as grade-all's do (their LMS columns
+    included), or else every student the gradebook knows, in id order. Like grade-all,
+    it holds `out`'s lock throughout: a batch writing there refuses it."""
     out = Path(out)
-    summary = BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE,
-                           grades_csv=out / CSV_FILE, students_dir=out / STUDENTS_DIR)
+    summary = _summary(out)
     if not summary.gradebook.is_file():
         raise GraderError(f"no gradebook in {out}: run `grader grade-all ... --out {out}` "
                           "first")
@@ -378,10 +401,20 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
             latest_results = book.latest(assignment.name)
             attempts = book.latest_attempts(assignment.name)
             overridden = set(book.active_overrides(assignment.name))
-            people = book.students()
+            known = {s.id: s for s in book.students()}
+        people = ([s if s.columns else known.get(s.id, s) for s in roster]
+                  if roster is not None else list(known.values()))
         _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
-                       is_released=is_released, overridden=overridden)
+                       is_released=is_released, overridden=overridden,
+                       id_column=getattr(roster, "id_column", None))
     return summary
+
+
+def _summary(out: Path) -> BatchSummary:
+    """A summary naming every output grade-all writes in `out`."""
+    return BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE, grades_csv=out / CSV_FILE,
+                        canvas_csv=out / lms.CANVAS_FILE, moodle_csv=out / lms.MOODLE_FILE,
+                        students_dir=out / STUDENTS_DIR)
 
 
 def students_to_grade(folders: dict[str, Path] | Path, roster: list[Student] | None,
@@ -439,11 +472,11 @@ def _run_pool(assignment: Assignment, tasks: list[_Task], size: int, timeout: fl
               reports_dir: Path, isolation: Isolation, is_released: bool) -> None:
     method = _start_method()
     context: Any = multiprocessing.get_context(method)   # typeshed lacks Process on it
-    recipe: Assignment | tuple[str, str] = assignment
+    recipe: Assignment | tuple[str, tuple[str, ...]] = assignment
     if method != "fork":
         if assignment.path is None:
             raise GraderError("parallel grading needs an assignment loaded from a file")
-        recipe = (str(assignment.path), str(assignment.bank.root))
+        recipe = (str(assignment.path), tuple(str(r) for r in assignment.bank.roots))
     if method == "fork":
         _warm_up()
     pending = deque(tasks)
@@ -545,7 +578,7 @@ def _stop(worker: _Worker, gently: bool = False) -> None:
 
 
 def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
-                 recipe: Assignment | tuple[str, str], isolation: Isolation) -> None:
+                 recipe: Assignment | tuple[str, tuple[str, ...]], isolation: Isolation) -> None:
     """A worker: grade (student, folder) pairs until told to stop; reply with plain JSON."""
     # Ctrl-C is the parent's to handle (it stops the workers); SIGTERM unwinds, so the
     # sandbox of the student being graded is closed and its temporary folder removed.
@@ -555,8 +588,8 @@ def _worker_main(conn: Connection, parent_end: Connection, parent_pid: int,
     if isinstance(recipe, Assignment):
         assignment = recipe
     else:
-        path, bank_root = recipe
-        assignment = load_assignment(path, bank=Bank(bank_root))
+        path, bank_roots = recipe
+        assignment = load_assignment(path, bank=Bank.combine(bank_roots))
     if _runs_code(assignment):
         from .sandbox import start_zygote
 
@@ -627,7 +660,8 @@ def _write_student_reports(result: Result, reports_dir: Path) -> None:
 
 def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[str, Result],
                    summary: BatchSummary, *, attempts: dict[str, Attempt] | None = None,
-                   is_released: bool = False, overridden: set[str] | None = None) -> None:
+                   is_released: bool = False, overridden: set[str] | None = None,
+                   id_column: str | None = None) -> None:
     """The CSV and JSON always; HTML reports and the class report when those formats exist.
 
     Everything comes from the gradebook's newest attempts, so a resumed batch writes them
@@ -640,6 +674,8 @@ def _write_outputs(assignment: Assignment, people: list[Student], latest: dict[s
 
     summary.students_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(summary.grades_csv, grades_csv(assignment, people, latest, attempts))
+    write_atomic(summary.canvas_csv, lms.canvas_csv(assignment, people, latest, id_column))
+    write_atomic(summary.moodle_csv, lms.moodle_csv(assignment, people, latest))
     results = [latest[p.id] for p in people if p.id in latest]
     html = "html" in getattr(reports, "FORMATS", ())
     graded_now = set(summary.graded)
@@ -716,14 +752,8 @@ def _handed_in(attempts: dict[str, Attempt]) -> dict[str, str]:
     return shown
 
 
-def _number(x: float) -> str:
-    text = f"{round(x, 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _cell(text: str) -> str:
-    # A name such as "=HYPERLINK(...)" must stay text when the CSV is opened in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_number = lms.number
+_cell = lms.cell
 
 
 def grades_csv(assignment: Assignment, people: Iterable[Student],
@@ -745,7 +775,7 @@ def grades_csv(assignment: Assignment, people: Iterable[Student],
             continue
         by_id = {e.id: e.score for e in result.exercises}
         pct = 100 * result.score / result.max_score if result.max_score else 0.0
-        row += [_number(result.score), _number(result.max_score), _number(round(pct, 2))]
+        row += [_number(result.score), _number(result.max_score), _number(pct)]
         row += [_number(by_id[i]) if i in by_id else "" for i in exercise_ids]
         attempt = attempts.get(person.id)
         handed = attempt.handed_in_at if attempt is not None else None

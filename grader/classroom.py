@@ -20,17 +20,21 @@ from typing import Literal
 import jinja2
 import yaml
 
-from .assignment import STUDENT_ID, Assignment, Student, load_assignment
+from .assignment import STUDENT_ID, Assignment, Student, assignment_data, load_assignment
+from .bank import bundled_root
 from .errors import ClassroomError
 from .files import write_atomic
 from .generate import META_FILE, copy_bank, metadata, metadata_yaml, write_student
+from .source import Source, choose_source, published_source
+
+__all__ = ["PLACEHOLDER", "ClassroomError", "Source", "choose_source", "make_classroom",
+           "personalize", "published_source", "student_from_repository"]
 
 Solutions = Literal["template", "private"]
 
 PLACEHOLDER = "your-github-username"
-DEFAULT_PIP_SOURCE = "grader @ git+https://github.com/ORG/grader@v0.1.0"
-DEFAULT_BANK_REPOSITORY = "ORG/grader-bank-private"
 CONFIG_FILE = ".grader/classroom.yaml"
+DIST_DIR = ".grader/dist"
 ASSIGNMENT_FILE = ".grader/assignment.yaml"
 BANK_DIR = ".grader/bank"
 WORKFLOW_FILE = ".github/workflows/classroom.yml"
@@ -59,17 +63,26 @@ def _templates() -> jinja2.Environment:
 
 
 def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = "template",
-                   pip_source: str = DEFAULT_PIP_SOURCE, prefix: str | None = None,
-                   bank_repository: str = DEFAULT_BANK_REPOSITORY) -> Path:
+                   source: Source | None = None, prefix: str | None = None,
+                   bank_repository: str | None = None) -> Path:
     """Write a GitHub Classroom template repository for `assignment` into `out`.
 
-    `prefix` is the Classroom assignment's repository prefix (default: the assignment's
-    name). With solutions="template" the exercises' specs and reference solutions are
-    copied into `.grader/bank/` (students who look can read them); with "private" the
-    workflow checks them out from `bank_repository` with a token secret.
+    `source` is where the workflow installs the grader from (see `choose_source`, which
+    checks it; default: this version of the published distribution). `prefix` is the
+    Classroom assignment's repository prefix (default: the assignment's name). With
+    solutions="template" the exercises' specs and reference solutions are copied into
+    `.grader/bank/` (students who look can read them); with "private" the workflow checks
+    them out from `bank_repository` (OWNER/REPO) with a token secret.
     """
     if solutions not in ("template", "private"):
         raise ClassroomError(f"solutions must be 'template' or 'private', not {solutions!r}")
+    source = published_source() if source is None else source
+    if solutions == "private":
+        if bank_repository is None:
+            raise ClassroomError("with private solutions, name the bank's repository "
+                                 "(--bank-repository OWNER/REPO)")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", bank_repository):
+            raise ClassroomError(f"bank repository {bank_repository!r}: expected OWNER/REPO")
     prefix = assignment.name if prefix is None else prefix
     if not re.fullmatch(r"[A-Za-z0-9._-]+", prefix):
         raise ClassroomError(f"repository prefix {prefix!r}: use letters, digits and . _ -")
@@ -86,14 +99,22 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
         shutil.rmtree(bank)      # a bank from an earlier run with other exercises
     if not private:
         copy_bank(assignment, bank)
-    write_atomic(out / ASSIGNMENT_FILE, assignment_yaml(assignment))
+    dist = out / DIST_DIR
+    if dist.exists():
+        shutil.rmtree(dist)      # a grader copied there by an earlier run
+    if source.file is not None:
+        dist.mkdir(parents=True)
+        shutil.copyfile(source.file, dist / source.file.name)
+    write_atomic(out / ASSIGNMENT_FILE, assignment_yaml(assignment, private=private))
     write_atomic(out / CONFIG_FILE, yaml.safe_dump(
         {"prefix": prefix, "placeholder": PLACEHOLDER, "solutions": solutions},
         sort_keys=False))
-    for name, text in _render(assignment, PLACEHOLDER).items():
+    banks = template_banks(assignment, private=private)
+    for name, text in _render(assignment, PLACEHOLDER, banks).items():
         write_atomic(out / name, text)
 
-    context = {"title": assignment.title, "prefix": prefix, "pip_source": pip_source,
+    context = {"title": assignment.title, "prefix": prefix,
+               "pip_source": source.install(DIST_DIR),
                "private": private, "bank_repository": bank_repository,
                "placeholder": PLACEHOLDER,
                "assignment_file": assignment.path.name if assignment.path else "hw.yaml"}
@@ -106,28 +127,28 @@ def make_classroom(assignment: Assignment, out: Path, *, solutions: Solutions = 
     return out
 
 
-def assignment_yaml(assignment: Assignment) -> str:
+def template_banks(assignment: Assignment, *, private: bool) -> list[str]:
+    """The template assignment's `bank` entries (relative to .grader/): `bank` for the
+    folder .grader/bank, and `bundled`. The template's own bank holds a copy of every
+    exercise; a private one holds the instructor's, and the bundled bank of the installed
+    grader supplies the rest."""
+    if not private:
+        return ["bank"]
+    bundled = bundled_root()
+    owners = {assignment.bank.owner(i) for i in assignment.exercise_ids}
+    return (["bank"] if owners - {bundled} else []) + (["bundled"] if bundled in owners else [])
+
+
+def assignment_yaml(assignment: Assignment, *, private: bool = False) -> str:
     """The assignment file as the template carries it: its bank is `.grader/bank`."""
-    data: dict[str, object] = {"name": assignment.name, "title": assignment.title,
-                               "salt": assignment.salt, "bank": "bank"}
-    if assignment.practice:
-        data["practice"] = True
-    if assignment.due is not None:
-        data["due"] = assignment.due.isoformat()
-    if assignment.release is not None:
-        data["release"] = assignment.release
-    if not assignment.show_expected:
-        data["show_expected"] = False
-    if not assignment.show_solution:
-        data["show_solution"] = False
-    data["exercises"] = [item.id if item.points is None else {"id": item.id, "points": item.points}
-                         for item in assignment.items]
+    banks = template_banks(assignment, private=private)
+    data = assignment_data(assignment, banks[0] if len(banks) == 1 else banks)
     return ("# The assignment, as the autograder reads it. Edit the original and run\n"
             "# `grader classroom` again rather than this copy.\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
-def _render(assignment: Assignment, student: str) -> dict[str, str]:
+def _render(assignment: Assignment, student: str, banks: list[str]) -> dict[str, str]:
     """File name → text of `student`'s variant files and answer stubs, as generate writes
     them, with the variant's Markdown as ASSIGNMENT.md (README.md is the workflow's)."""
     with tempfile.TemporaryDirectory(prefix="grader-classroom-") as tmp:
@@ -199,8 +220,9 @@ def personalize(repo: Path, student: str | None = None, *,
     if current == student and meta_path.is_file():
         return student
     assignment = load_assignment(repo / ASSIGNMENT_FILE)
-    untouched = _render(assignment, current)
-    fresh = _render(assignment, student)
+    banks = list(assignment.bank_ref or ["bank"])
+    untouched = _render(assignment, current, banks)
+    fresh = _render(assignment, student, banks)
     for name in STUB_FILES:
         path = repo / name
         if not path.exists() or path.read_text(encoding="utf-8") == untouched[name]:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
+from . import DISTRIBUTION, __version__
 from .errors import GraderError
 from .reports import FORMATS
-from .reports.text import points, terminal_safe
+from .reports.text import plural, points, terminal_safe
 
 if TYPE_CHECKING:
     from .bank import Bank
@@ -28,8 +29,28 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 
+def _no_color() -> bool:
+    # https://no-color.org: set to anything but the empty string, no colour at all
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def _os_error(exc: OSError) -> str:
+    """An OS error in one line: the file(s), then what went wrong."""
+    names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
+    reason = exc.strerror or str(exc)
+    return f"{' → '.join(names)}: {reason}" if names else reason
+
+
 class _Group(click.Group):
-    """Turns the package's own errors into one line on stderr and exit code 1."""
+    """Turns the package's own errors, and the operating system's (a folder that cannot
+    be written, a full disk), into one line on stderr and exit code 1; NO_COLOR off all
+    colour."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        if _no_color():
+            extra["color"] = False
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,9 +59,48 @@ class _Group(click.Group):
             # messages may quote what a student wrote or their code raised
             click.secho(f"Error: {terminal_safe(str(exc))}", err=True, fg="red")
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            click.secho(f"Error: {terminal_safe(_os_error(exc))}", err=True, fg="red")
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+
+
+class _Progress:
+    """Progress on stderr: a bar on a terminal; in a log (CI, a pipe, a file), a line at
+    each tenth of the way and at least every 10 s, since a bar redrawn with \r shows
+    nothing there until the end."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.bar = (click.progressbar(length=total, label=label, file=sys.stderr,
+                                      show_pos=True) if sys.stderr.isatty() else None)
+        self.shown = (-1, time.monotonic())
+
+    def __enter__(self) -> _Progress:
+        if self.bar is not None:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+    def update(self, total: int | None = None) -> None:
+        self.done += 1
+        self.total = total if total is not None else self.total
+        if self.bar is not None:
+            self.bar.length = self.total
+            self.bar.update(1)
+            return
+        tenth = 10 * self.done // max(self.total, 1)
+        last_tenth, last_time = self.shown
+        now = time.monotonic()
+        if tenth != last_tenth or now - last_time >= 10 or self.done == self.total:
+            pct = 100 * self.done // max(self.total, 1)
+            click.echo(f"{self.label}: {self.done}/{self.total} ({pct}%)", err=True)
+            self.shown = (tenth, now)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,19 +116,22 @@ def cli() -> None:
 
 
 bank_option = click.option(
-    "--bank", "bank_dir", type=click.Path(file_okay=False, path_type=Path),
-    help="A folder holding exercises/ and solutions/ (default: the bundled bank).")
+    "--bank", "bank_dir", type=click.Path(file_okay=False, path_type=Path), multiple=True,
+    help="A folder holding exercises/ and solutions/ (default: the bundled bank). Repeat it "
+         "to search several; `--bank bundled` names the bundled one.")
 
 
-def _bank(bank_dir: Path | None) -> Bank:
-    from .bank import Bank
+def _bank(bank_dirs: tuple[Path, ...]) -> Bank:
+    from .bank import BUNDLED, Bank
 
-    return Bank(bank_dir)
+    if not bank_dirs:
+        return Bank()
+    return Bank.combine([None if str(d) == BUNDLED else d for d in bank_dirs])
 
 
 @cli.command("list")
 @bank_option
-def list_cmd(bank_dir: Path | None) -> None:
+def list_cmd(bank_dir: tuple[Path, ...]) -> None:
     """List the exercises of the bank: id, topic, part kinds and points.
 
     Listing reads each spec quickly; `grader validate` makes the full checks.
@@ -88,7 +151,7 @@ def list_cmd(bank_dir: Path | None) -> None:
             continue
         rows.append((spec.id, spec.topic, ",".join(spec.kinds), f"{spec.points:g}", spec.title))
     if not rows:
-        click.echo(f"The bank at {bank.root} has no exercises.")
+        click.echo(f"{bank.describe()} has no exercises.")
         return
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     header = ("id", "topic", "kinds", "points")
@@ -97,11 +160,11 @@ def list_cmd(bank_dir: Path | None) -> None:
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
                    + "  " + row[4])
-    click.echo(f"\n{len(rows)} exercises in {bank.root}")
+    click.echo(f"\n{plural(len(rows), 'exercise')} in {bank.describe()}")
     for problem in broken:
         click.secho(f"unreadable: {problem}", fg="red", err=True)
     if broken:
-        raise GraderError(f"{len(broken)} spec(s) could not be read; `grader validate` "
+        raise GraderError(f"{plural(len(broken), 'spec')} could not be read; `grader validate` "
                           "shows every problem")
 
 
@@ -113,7 +176,7 @@ def list_cmd(bank_dir: Path | None) -> None:
 @click.option("--answers", is_flag=True, help="Also show the parameters, answers and solution.")
 @bank_option
 def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, answers: bool,
-            bank_dir: Path | None) -> None:
+            bank_dir: tuple[Path, ...]) -> None:
     """Show one variant of an exercise in the terminal.
 
     Example:
@@ -131,13 +194,14 @@ def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, 
         seed = variant_seed(salt, student or "preview", exercise_id)
     variant = make_variant(spec, seed)
     view = views.exercise(variant, key=answers)
-    click.secho(f"{view['title']}  [{spec.id}, {view['points']:g} points, seed {seed}]",
+    click.secho(f"{view['title']}  [{spec.id}, {plural(view['points'], 'point')}, seed {seed}]",
                 bold=True)
     click.echo()
     click.echo(view["prompt"].rstrip())
     for part in view["parts"]:
         click.echo()
-        click.secho(f"({part['id']}) {part['kind']}, {part['points']:g} points", bold=True)
+        click.secho(f"({part['id']}) {part['kind']}, {plural(part['points'], 'point')}",
+                    bold=True)
         if part["prompt"]:
             click.echo(part["prompt"].rstrip())
         for option in part["options"] or ():
@@ -165,7 +229,7 @@ def preview(exercise_id: str, student: str | None, salt: str, seed: int | None, 
               help="How many variants the precision proof covers per exercise.")
 @bank_option
 def validate(exercise_ids: tuple[str, ...], seeds: int, variants: int,
-             bank_dir: Path | None) -> None:
+             bank_dir: tuple[Path, ...]) -> None:
     """Check exercises: every spec parses, every seed renders, references work.
 
     Over --variants variants of each numeric part it also proves the precision policy:
@@ -194,10 +258,53 @@ def validate(exercise_ids: tuple[str, ...], seeds: int, variants: int,
 
     reports = run(bank, exercise_ids or None, seeds=seeds, variants=variants, progress=show)
     failed = [r for r in reports if not r.ok]
-    click.echo(f"\n{len(reports) - len(failed)} of {len(reports)} exercises valid")
+    click.echo(f"\n{len(reports) - len(failed)} of {plural(len(reports), 'exercise')} valid")
     if failed:
-        raise GraderError(f"{len(failed)} exercise(s) have problems: "
+        raise GraderError(f"{plural(len(failed), 'exercise')} with problems: "
                           + ", ".join(r.id for r in failed))
+
+
+@cli.command("new-exercise")
+@click.argument("exercise_id", metavar="TOPIC/NAME")
+@click.option("--bank", "bank_dir", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The bank to write into (a folder holding exercises/ and solutions/).")
+@click.option("--title", help="The exercise's title (default: from its name).")
+def new_exercise(exercise_id: str, bank_dir: Path, title: str | None) -> None:
+    """Start a new exercise: a commented spec and its reference solution, ready to edit.
+
+    Writes BANK/exercises/TOPIC/NAME.yaml (one part of each kind, every key explained),
+    BANK/solutions/TOPIC/NAME.py, and BANK/exercise.schema.json, which the spec names so
+    that editors with the YAML language server complete and check its keys. The topic is
+    any folder name you choose. Both files pass `grader validate` as written.
+
+    Example:
+
+        grader new-exercise distances/kl-coins --bank my-bank
+    """
+    from .scaffold import new_exercise as run
+
+    for path in run(bank_dir, exercise_id, title):
+        click.echo(f"wrote {path}")
+    click.echo(f"next: edit them, then `grader validate {exercise_id} --bank {bank_dir}`")
+
+
+@cli.command()
+@click.argument("kind", default="exercise", type=click.Choice(["exercise", "assignment"]))
+def schema(kind: str) -> None:
+    """Print the JSON Schema of exercise specs (or assignment files).
+
+    Save it beside your bank and name it in the first line of a spec, and editors with
+    the YAML language server complete and check the keys as you type:
+    `# yaml-language-server: $schema=../../exercise.schema.json`.
+
+    Example:
+
+        grader schema > my-bank/exercise.schema.json
+    """
+    from .scaffold import schema_text
+
+    click.echo(schema_text(kind), nl=False)
 
 
 @cli.command()
@@ -223,24 +330,29 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
 
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column)
-    with click.progressbar(length=len(students), label="Generating", file=sys.stderr,
-                           show_pos=True) as bar:
-        folders = run(assignment, students, out, progress=lambda _: bar.update(1),
-                      record=True)
-    click.echo(f"Wrote {len(folders)} student folders to {out}/ and the answer key to "
-               f"{out / 'answer-key.html'}")
-    from .handout import record_path
+    click.echo(f"Roster: {students.describe()}", err=True)
+    with _Progress("Generating", len(students)) as bar:
+        folders = run(assignment, students, out, progress=lambda _: bar.update())
+    click.echo(f"Wrote {plural(len(folders), 'student folder')} to {out}/ and the answer "
+               f"key to {out / 'answer-key.html'}")
+    from .handout import record
 
-    record = record_path(assignment)
-    if record is not None:
-        click.echo(f"Recorded each student's variant in {record}: grading refuses a spec "
+    try:
+        where = record(assignment, [s.id for s in students])
+    except OSError as exc:       # say, an assignment file in a read-only folder
+        click.secho(f"Warning: the handed-out variants could not be recorded beside the "
+                    f"assignment ({exc.strerror or exc}): grading cannot then tell when a "
+                    "spec change alters them", fg="yellow", err=True)
+    else:
+        click.echo(f"Recorded each student's variant in {where}: grading refuses a spec "
                    "change that would alter them")
 
 
 def _emit(result: Result, fmt: str, output: Path | None, fail_under: float | None) -> None:
     from .reports import render
 
-    text = render(result, fmt, color=output is None and fmt == "text" and sys.stdout.isatty())
+    color = output is None and fmt == "text" and sys.stdout.isatty() and not _no_color()
+    text = render(result, fmt, color=color)
     if fmt == "github-classroom":
         import os
 
@@ -389,10 +501,12 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
     """Grade every SUBMISSIONS/<student>/ folder into a gradebook, a CSV and reports.
 
     Writes OUT/gradebook.sqlite (every attempt kept, with why it was graded and when it
-    was handed in), OUT/grades.csv for the LMS, OUT/students/<id>.html and .json (what
-    students may see: no expected values or solutions until released), and
-    OUT/class-report.html. Running it again resumes: unchanged hand-ins are skipped, so
-    a killed batch loses nothing.
+    was handed in), OUT/grades.csv, OUT/canvas.csv and OUT/moodle.csv (for those
+    systems' grade imports), OUT/students/<id>.html and .json (what students may see: no
+    expected values or solutions until released), and OUT/class-report.html. The roster
+    may be a Canvas gradebook export or a Moodle participants export as downloaded.
+    Running it again resumes: unchanged hand-ins are skipped, so a killed batch loses
+    nothing.
 
     Example:
 
@@ -404,17 +518,17 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
 
     assignment = load_assignment(assignment_file)
     students = load_roster(roster, id_column) if roster is not None else None
+    if students is not None:
+        click.echo(f"Roster: {students.describe()}", err=True)
     if not accept_changes:       # before the progress bar, so the refusal is one line
         from .batch import students_to_grade
         from .handout import refuse_changes
 
         refuse_changes(assignment, [s.id for s in students_to_grade(submissions, students, out)])
-    with click.progressbar(length=len(students) if students else 0, label="Grading",
-                           file=sys.stderr, show_pos=True) as bar:
+    with _Progress("Grading", len(students) if students else 0) as bar:
 
         def progress(event: BatchEvent) -> None:
-            bar.length = event.total
-            bar.update(1)
+            bar.update(event.total)
 
         summary = run(submissions, assignment, out, roster=students, jobs=jobs,
                       progress=progress, regrade=regrade, release=release,
@@ -430,25 +544,47 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
         click.secho(f"  {terminal_safe(problem)}", fg="yellow", err=True)
     click.echo(f"  gradebook     {summary.gradebook}")
     click.echo(f"  grades        {summary.grades_csv}")
+    click.echo(f"  Canvas        {summary.canvas_csv}  (gradebook import)")
+    click.echo(f"  Moodle        {summary.moodle_csv}  (grade import)")
     click.echo(f"  reports       {summary.students_dir}/<id>.json"
                + (" and .html" if summary.html_reports else ""))
     if summary.class_report is not None:
         click.echo(f"  class report  {summary.class_report}")
     if summary.failed:
-        raise GraderError(f"{len(summary.failed)} student(s) could not be graded: "
+        raise GraderError(f"{plural(len(summary.failed), 'student')} could not be graded: "
                           + "; ".join(f"{k}: {v}" for k, v in summary.failed.items()))
 
 
 grades_option = click.option(
     "--out", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="The folder grade-all wrote (it holds gradebook.sqlite).")
+rows_options = [
+    click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+                 help="The roster grade-all used: its rows and LMS columns in the CSVs "
+                      "(default: every student of the gradebook)."),
+    click.option("--id-column", help="The roster's id column, if not one of the usual names."),
+]
+
+
+def _rows(function: Any) -> Any:
+    for option in reversed(rows_options):
+        function = option(function)
+    return function
+
+
+def _roster(roster: Path | None, id_column: str | None) -> Any:
+    from .assignment import load_roster
+
+    return load_roster(roster, id_column) if roster is not None else None
 
 
 @cli.command()
 @click.argument("assignment_file", metavar="ASSIGNMENT",
                 type=click.Path(dir_okay=False, path_type=Path))
 @grades_option
-def release(assignment_file: Path, out: Path) -> None:
+@_rows
+def release(assignment_file: Path, out: Path, roster: Path | None, id_column: str | None
+            ) -> None:
     """Show students the expected values and worked solutions of a graded assignment.
 
     Records the release in OUT's gradebook (it is never taken back: later grade-all
@@ -462,7 +598,8 @@ def release(assignment_file: Path, out: Path) -> None:
     from .batch import refresh_outputs
 
     assignment = load_assignment(assignment_file)
-    summary = refresh_outputs(assignment, out, release="grader release")
+    summary = refresh_outputs(assignment, out, release="grader release",
+                              roster=_roster(roster, id_column))
     click.echo(f"Released {assignment.name}: the reports in {summary.students_dir}/ show "
                "expected values and solutions")
 
@@ -477,8 +614,10 @@ def release(assignment_file: Path, out: Path) -> None:
 @click.option("--assignment", "assignment_file", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
 @grades_option
+@_rows
 def override(student: str, exercise_id: str, part_id: str, score: float | None, reason: str,
-             clear: bool, assignment_file: Path, out: Path) -> None:
+             clear: bool, assignment_file: Path, out: Path, roster: Path | None,
+             id_column: str | None) -> None:
     """Set one part's score by hand, with a reason; it outlives regrades.
 
     The override is its own record in the gradebook (the graded attempts stay as they
@@ -506,12 +645,13 @@ def override(student: str, exercise_id: str, part_id: str, score: float | None, 
     top = part.points * assignment.scale(exercise_id)
     if score is not None and not 0 <= score <= top:
         raise GraderError(f"a score for {exercise_id} → {part_id} is between 0 and {top:g}")
+
     def record(book: Gradebook) -> None:
         if not book.attempts(student, assignment.name):
             raise GraderError(f"{student} has no graded attempt of {assignment.name} in {out}")
         book.override(student, assignment.name, exercise_id, part_id, score, reason)
 
-    refresh_outputs(assignment, out, change=record)
+    refresh_outputs(assignment, out, change=record, roster=_roster(roster, id_column))
     what = "withdrawn" if score is None else f"set to {points(score)} / {points(top)}"
     click.echo(f"{student}: {exercise_id} → {part_id} {what} ({reason})")
 
@@ -571,31 +711,96 @@ def history(student: str, assignment_name: str | None, out: Path) -> None:
               help="Ship the reference solutions in the template, or fetch them in CI from a "
                    "private repository with a secret.")
 @click.option("--prefix", help="Classroom's repository prefix (default: the assignment name).")
-@click.option("--pip-source", help="How the workflow installs grader (a pip requirement).")
-@click.option("--bank-repository", help="With --solutions private: OWNER/REPO of the bank.")
+@click.option("--pip-source", metavar="SOURCE",
+              help=f"Where the workflow installs the grader from: a wheel or source archive "
+                   f"of {DISTRIBUTION} (copied into the template), or what pip installs "
+                   f"(a version such as {DISTRIBUTION}=={__version__}, a git+https:// URL). "
+                   f"Checked now. Default: {DISTRIBUTION}=={__version__} from the index.")
+@click.option("--bank-repository", metavar="OWNER/REPO",
+              help="With --solutions private: the private repository of the bank.")
 def classroom(assignment_file: Path, out: Path, solutions: str, prefix: str | None,
               pip_source: str | None, bank_repository: str | None) -> None:
     """Make a GitHub Classroom template repository with its grading workflow.
 
     The workflow grades every push, reports points through Classroom's grading reporter,
-    and uploads the HTML report as an artifact. Edit GRADER_PIP in
-    .github/workflows/classroom.yml, push OUT as a template repository, and use it in a
-    Classroom assignment.
+    and uploads the HTML report as an artifact. Push OUT as a template repository and use
+    it in a Classroom assignment.
 
     Example:
 
-        grader classroom hw1.yaml --out hw1-template --solutions private
+        grader classroom hw1.yaml --out hw1 --pip-source dist/probgrader-0.1.0-py3-none-any.whl
     """
     from .assignment import load_assignment
-    from .classroom import DEFAULT_BANK_REPOSITORY, DEFAULT_PIP_SOURCE, make_classroom
+    from .classroom import choose_source, make_classroom
 
     assignment = load_assignment(assignment_file)
+    if solutions == "private" and bank_repository is None:
+        raise click.UsageError("--solutions private needs --bank-repository OWNER/REPO")
+    source = choose_source(pip_source)
     repo = make_classroom(assignment, out, solutions=solutions,  # type: ignore[arg-type]
-                          prefix=prefix, pip_source=pip_source or DEFAULT_PIP_SOURCE,
-                          bank_repository=bank_repository or DEFAULT_BANK_REPOSITORY)
+                          prefix=prefix, source=source, bank_repository=bank_repository)
     click.echo(f"Template repository written to {repo}/")
-    click.echo("  next: edit GRADER_PIP in .github/workflows/classroom.yml, push the folder "
-               "as a template repository, and pick it in a Classroom assignment")
+    click.echo(f"  installs      {source.requirement}")
+    click.echo("  next: push the folder as a template repository and pick it in a Classroom "
+               "assignment")
+
+
+@cli.command()
+@click.argument("assignment_file", metavar="ASSIGNMENT",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of the students (ids, and the SIDs or emails of their Gradescope "
+                   "accounts; a Canvas or Moodle export works).")
+@click.option("--id-column", help="The roster's id column, if not one of the usual names.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write ASSIGNMENT-gradescope.zip into.")
+@click.option("--pip-source", metavar="SOURCE",
+              help="Where the autograder installs the grader from, as for `grader "
+                   "classroom` (a wheel ships inside the zip). Checked now.")
+@click.option("--visibility", default="visible", show_default=True,
+              type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              help="When students see their results on Gradescope.")
+def gradescope(assignment_file: Path, roster: Path, id_column: str | None, out: Path,
+               pip_source: str | None, visibility: str) -> None:
+    """Write a Gradescope autograder: a zip to upload as a Programming Assignment's.
+
+    Gradescope runs its setup.sh once and its run_autograder for each submission: the
+    submitter is found on the roster by SID or email, their own variant is graded, and
+    results.json is written with the visibility chosen here.
+
+    Example:
+
+        grader gradescope hw1.yaml --roster roster.csv --out hw1-gradescope
+    """
+    from .assignment import load_assignment, load_roster
+    from .autograder import make_autograder
+    from .source import choose_source
+
+    assignment = load_assignment(assignment_file)
+    students = load_roster(roster, id_column)
+    click.echo(f"Roster: {students.describe()}", err=True)
+    source = choose_source(pip_source)
+    path = make_autograder(assignment, students, roster, out, source=source,
+                           visibility=visibility, id_column=id_column)
+    click.echo(f"Autograder written to {path}")
+    click.echo(f"  installs      {source.requirement}")
+    click.echo("  next: create a Programming Assignment on Gradescope and upload the zip as "
+               "its autograder")
+
+
+@cli.command(hidden=True)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path),
+              help="Gradescope's folder (default: $GRADER_AUTOGRADER_ROOT or /autograder).")
+def autograde(root: Path | None) -> None:
+    """Grade one Gradescope submission (what the autograder's run_autograder runs).
+
+    Example:
+
+        grader autograde --root /autograder
+    """
+    from .autograder import DEFAULT_ROOT, ROOT_ENV, run_autograder
+
+    run_autograder(root or Path(os.environ.get(ROOT_ENV) or DEFAULT_ROOT))
 
 
 @cli.command("classroom-audit")

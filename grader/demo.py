@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .assignment import load_assignment, load_roster
 from .batch import BatchEvent, BatchSummary, grade_all
+from .errors import GraderError
 from .files import write_atomic
 from .generate import generate
 from .gradebook import Gradebook
@@ -34,8 +35,26 @@ class DemoResult:
     results: list[Result]
 
 
-def run_demo(out: Path, progress: Callable[[str], None] | None = None) -> DemoResult:
+# Left in the demo's folder, so that a later `grader demo --out` there may replace what
+# the demo wrote, and never touches a folder it did not make.
+MARKER = ".grader-demo"
+
+
+def _claim(out: Path) -> None:
+    """Make `out` the demo's folder, or refuse: it must not exist, be empty, or be one an
+    earlier demo made."""
+    if out.exists() and not out.is_dir():
+        raise GraderError(f"{out} exists and is not a folder; choose another --out")
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        raise GraderError(f"{out} already holds files that `grader demo` did not write; "
+                          "choose another --out (an empty or new folder)")
     out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / MARKER, "Written by `grader demo`: it may replace what it wrote "
+                 "here (assignment.yaml, roster.csv, students/, submissions/, report/).\n")
+
+
+def run_demo(out: Path, progress: Callable[[str], None] | None = None) -> DemoResult:
+    _claim(out)
     data = resources.files("grader").joinpath("demo")
     for name in ("assignment.yaml", "roster.csv"):
         write_atomic(out / name, data.joinpath(name).read_text("utf-8"))

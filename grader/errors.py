@@ -11,6 +11,7 @@
     │   └── BoundaryUnavailable the OS cannot isolate untrusted code here (says the fix)
     ├── GradebookError          the gradebook file is unusable (not SQLite, newer schema)
     ├── ClassroomError          a Classroom template or repository cannot be made or read
+    │   └── SourceError         the grader cannot be installed from the source given
     └── VariantsChangedError    a spec change alters variants already handed out
 """
 
@@ -93,6 +94,11 @@ class ClassroomError(GraderError):
 
 class VariantsChangedError(GraderError):
     """A spec change alters variants already handed out to students (see handout.py)."""
+
+
+class SourceError(ClassroomError):
+    """The grader cannot be installed from the source given for a template or autograder
+    (a ClassroomError too: a Classroom template is where it was first checked)."""
 
 
 class ExpressionError(GraderError):

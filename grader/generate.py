@@ -22,6 +22,7 @@ from .assignment import Assignment, Student
 from .checkers.numeric import POLICY
 from .examples import call_text
 from .files import write_atomic
+from .reports.text import plural
 
 META_FILE = ".grader.yaml"
 PRACTICE_BANK = ".grader/bank"
@@ -162,7 +163,7 @@ def copy_bank(assignment: Assignment, bank: Path) -> None:
 
 
 def _points(value: float) -> str:
-    return f"{value:g} point" + ("" if value == 1 else "s")
+    return plural(value, "point")
 
 
 def _check_lines(assignment: Assignment) -> list[str]:

@@ -15,8 +15,6 @@ from .errors import ExpressionError, SpecError
 
 Kind = Literal["numeric", "symbolic", "choice", "function"]
 KINDS: tuple[Kind, ...] = ("numeric", "symbolic", "choice", "function")
-TOPICS = ("events", "conditional", "bayes", "likelihood", "mle", "nll", "information",
-          "sampling", "models")
 
 # Numeric parts are graded by significant figures (see checkers/numeric.py); their
 # `tolerance` only widens that interval, so by default it adds nothing but an absolute

@@ -74,3 +74,17 @@ def demo_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
         write_submission(assignment, student, folder, style)
         results[student] = grade(folder, assignment, student)
     return results
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel of this working tree, built as an instructor would build it."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+                    "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    (found,) = out.glob("probgrader-*.whl")
+    return found

@@ -257,3 +257,123 @@ def test_class_report_in_chromium(browser: Browser, demo_results: dict[str, Resu
         "[...document.querySelectorAll('svg.histogram rect.bin')]"
         ".map(r => r.getBoundingClientRect().height)")
     assert sum(1 for h in heights if h > 0) >= 2   # real bars where students scored
+
+
+# ------------------------------------------------------------------ phones and paper
+
+PHONE = 390            # CSS pixels: a common phone's width
+PAPER = 680            # CSS pixels: A4's width inside 15 mm margins, at 96 px to the inch
+
+# What a reader would strain at or have to pan for. Text smaller than 12 px, by its
+# rendered size (SVG text scaled by its chart); MathML scripts (sub- and superscripts,
+# fraction parts), which are smaller by typographic convention, and visually hidden text
+# (1 px, for screen readers) are left out. Elements reaching past the right edge of the
+# screen, unless a scroll container narrower than the screen holds them (a formula or a
+# table that scrolls on its own, as wide code blocks always have).
+LAYOUT = """JSON.stringify((() => {
+  const small = [], past = [];
+  const scripts = 'msub, msup, msubsup, munder, mover, munderover, mfrac, mroot, msqrt';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || !node.textContent.trim()) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
+    const script = el.closest(scripts);
+    if (script && el.closest('math') && script !== el.closest('math')) continue;
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    const svg = el.closest('svg');
+    if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
+      size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    }
+    if (size < 12) {
+      small.push([Math.round(size * 10) / 10, el.tagName, node.textContent.trim().slice(0, 40)]);
+    }
+  }
+  const width = document.documentElement.clientWidth;
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.right <= width + 0.5) continue;
+    let holder = el.parentElement, held = false;
+    while (holder && holder !== document.body) {
+      const style = getComputedStyle(holder);
+      if (['auto', 'scroll', 'hidden'].includes(style.overflowX) &&
+          holder.getBoundingClientRect().right <= width + 0.5) { held = true; break; }
+      holder = holder.parentElement;
+    }
+    if (!held) past.push([el.tagName, Math.round(box.right), (el.textContent || '').slice(0, 40)]);
+  }
+  return {inner: window.innerWidth, scroll: document.documentElement.scrollWidth, small, past};
+})())"""
+
+
+@pytest.fixture(scope="module")
+def pages(demo_results: dict[str, Result], tmp_path_factory: pytest.TempPathFactory
+          ) -> dict[str, Path]:
+    """Every kind of page the grader writes, from the demo: the student reports (the
+    mistakes and the hostile hand-in), the class report, a student's assignment and the
+    answer key."""
+    from grader.assignment import load_assignment, load_roster
+    from grader.generate import generate
+
+    folder = tmp_path_factory.mktemp("pages")
+    found = {}
+    for name, student in (("student-report", "bayes"), ("hostile-report", "mallory")):
+        found[name] = folder / f"{name}.html"
+        found[name].write_text(render_html(demo_results[student]), encoding="utf-8")
+    found["class-report"] = folder / "class-report.html"
+    found["class-report"].write_text(
+        render_class_report(list(demo_results.values()), title="Demo homework"),
+        encoding="utf-8")
+    demo = ROOT / "grader" / "demo"
+    generate(load_assignment(demo / "assignment.yaml"), load_roster(demo / "roster.csv"),
+             folder / "students")
+    found["assignment"] = folder / "students" / "bayes" / "assignment.html"
+    found["answer-key"] = folder / "students" / "answer-key.html"
+    return found
+
+
+def layout(browser: Browser, path: Path, width: int, *, mobile: bool,
+           media: str = "screen") -> dict[str, Any]:
+    browser.send("Emulation.setEmulatedMedia", {"media": media})
+    browser.send("Emulation.setDeviceMetricsOverride",
+                 {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": mobile})
+    try:
+        browser.open(path)
+        data: dict[str, Any] = json.loads(browser.evaluate(LAYOUT))
+    finally:
+        browser.send("Emulation.setEmulatedMedia", {"media": ""})
+        browser.resize(WIDTH, 800)
+    return data
+
+
+@pytest.mark.parametrize("page", ["student-report", "hostile-report", "class-report",
+                                  "assignment", "answer-key"])
+def test_pages_fit_a_phone(browser: Browser, pages: dict[str, Path], page: str) -> None:
+    """On a 390 px phone the page is laid out at the screen's width (not shrunk to fit a
+    wider one), nothing makes the page scroll sideways, and text is at least 12 px."""
+    found = layout(browser, pages[page], PHONE, mobile=True)
+    assert (found["inner"], found["scroll"]) == (PHONE, PHONE)
+    assert found["past"] == []
+    assert found["small"] == []
+
+
+@pytest.mark.parametrize("page", ["student-report", "class-report", "assignment"])
+def test_pages_fit_paper(browser: Browser, pages: dict[str, Path], page: str) -> None:
+    """Printed, nothing runs off the page (paper does not scroll) and text stays legible."""
+    found = layout(browser, pages[page], PAPER, mobile=False, media="print")
+    assert found["scroll"] <= PAPER
+    assert found["small"] == []
+    assert found["past"] == []
+
+
+def test_the_layout_check_sees_a_page_too_wide_for_a_phone(browser: Browser,
+                                                           tmp_path: Path) -> None:
+    """A fixed-width table and 9 px text, as the class report had: both are caught."""
+    bad = tmp_path / "wide.html"
+    bad.write_text("<!doctype html><meta name=viewport content='width=device-width'>"
+                   "<table style='width:756px'><tr><td>wide</td></tr></table>"
+                   "<p style='font-size:9px'>tiny</p>", encoding="utf-8")
+    found = layout(browser, bad, PHONE, mobile=True)
+    assert found["scroll"] > PHONE or found["inner"] > PHONE
+    assert [s[2] for s in found["small"]] == ["tiny"]

@@ -17,16 +17,20 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from grader import __version__
 from grader.assignment import Assignment, load_assignment
 from grader.bank import Bank
 from grader.classroom import (
     PLACEHOLDER,
     ClassroomError,
+    Source,
+    choose_source,
     make_classroom,
     personalize,
     student_from_repository,
 )
 from grader.cli import cli
+from grader.errors import SourceError
 from grader.samples import write_submission
 
 from .conftest import ROOT
@@ -48,7 +52,7 @@ def template(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="module")
 def private(assignment: Assignment, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_classroom(assignment, tmp_path_factory.mktemp("classroom") / "private",
-                          solutions="private")
+                          solutions="private", bank_repository="some-org/hw-bank")
 
 
 def workflow(repo: Path) -> dict[str, Any]:
@@ -69,7 +73,7 @@ def test_workflow_is_valid_and_wired(mode: str, template: Path, private: Path) -
     assert data["name"] == "Autograding Tests"
     assert {"push", "workflow_dispatch"} <= set(data["on"])
     assert data["permissions"]["checks"] == "write"
-    assert data["env"]["GRADER_PIP"].startswith("grader @ git+https://github.com/")
+    assert data["env"]["GRADER_PIP"] == f"probgrader=={__version__}"
     assert data["env"]["REPOSITORY_PREFIX"] == "demo-hw1"
     for job_id, job in data["jobs"].items():
         ids = [s["id"] for s in job["steps"] if "id" in s]
@@ -89,7 +93,7 @@ def test_workflow_is_valid_and_wired(mode: str, template: Path, private: Path) -
         if mode == "private":
             assert len(bank) == 1
             assert bank[0]["uses"] == "actions/checkout@v4"
-            assert bank[0]["with"]["repository"] == "ORG/grader-bank-private"
+            assert bank[0]["with"]["repository"] == "some-org/hw-bank"
             assert bank[0]["with"]["token"] == "${{ secrets.GRADER_BANK_TOKEN }}"
             # the bank's token is never left in .git/config for student code to read
             assert bank[0]["with"]["persist-credentials"] is False
@@ -156,7 +160,8 @@ def test_private_template_carries_no_bank(private: Path) -> None:
     assert not (private / ".grader" / "bank").exists()
     assert ".grader/bank/" in (private / ".gitignore").read_text()
     readme = (private / "README.md").read_text()
-    assert "GRADER_BANK_TOKEN" in readme and "ORG/grader-bank-private" in readme
+    assert "GRADER_BANK_TOKEN" in readme and "some-org/hw-bank" in readme
+    assert "grader check\n" in readme          # graded work's check needs no bank
     # no false claim: a student who edits the workflow can read what it reads
     assert "secret" not in readme.replace("a secret is only as safe", "").replace(
         "the secret,", "").replace("organization secret", "")
@@ -274,17 +279,102 @@ def test_student_from_repository(template: Path, tmp_path: Path) -> None:
 
 def test_options_and_errors(assignment: Assignment, tmp_path: Path) -> None:
     repo = make_classroom(assignment, tmp_path / "t", prefix="prob-hw1",
-                          pip_source="grader==0.1.0")
+                          source=Source("probgrader==0.1.0"))
     data = workflow(repo)
-    assert data["env"] == {"GRADER_PIP": "grader==0.1.0", "REPOSITORY_PREFIX": "prob-hw1"}
+    assert data["env"] == {"GRADER_PIP": "probgrader==0.1.0", "REPOSITORY_PREFIX": "prob-hw1"}
     assert "prob-hw1-<your username>" in (repo / "README.md").read_text()
     # making it again (say with another mode) leaves no stale bank behind
-    make_classroom(assignment, repo, solutions="private")
+    make_classroom(assignment, repo, solutions="private", bank_repository="o/r")
     assert not (repo / ".grader" / "bank").exists()
     with pytest.raises(ClassroomError, match="template' or 'private"):
         make_classroom(assignment, tmp_path / "x", solutions="public")  # type: ignore[arg-type]
     with pytest.raises(ClassroomError, match="repository prefix"):
         make_classroom(assignment, tmp_path / "x", prefix="bad prefix")
+    with pytest.raises(ClassroomError, match="--bank-repository"):
+        make_classroom(assignment, tmp_path / "x", solutions="private")
+    with pytest.raises(ClassroomError, match="OWNER/REPO"):
+        make_classroom(assignment, tmp_path / "x", solutions="private",
+                       bank_repository="not a repo")
+
+
+def test_choose_source_checks_what_pip_would_install(wheel: Path, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def index(names: list[str]) -> Any:
+        def download(requirement: str) -> list[str]:
+            asked.append(requirement)
+            return names
+        return download
+
+    # the default: this version of the published name, asked of the index
+    source = choose_source(None, download=index([f"probgrader-{__version__}-py3-none-any.whl"]))
+    assert source == Source(f"probgrader=={__version__}") and asked == [source.requirement]
+    url = "git+https://github.com/some-org/grader@v0.1.0"
+    assert choose_source(url, download=index(["probgrader-0.1.0.zip"])) == Source(url)
+    # a requirement that resolves to another project (the unrelated `grader`) is refused
+    with pytest.raises(ClassroomError, match="not the probgrader distribution"):
+        choose_source("grader==1.2", download=index(["grader-1.2.tar.gz"]))
+
+    def unpublished(requirement: str) -> list[str]:
+        raise SourceError(f"pip cannot install {requirement!r} (ERROR: No matching "
+                             "distribution)")
+
+    with pytest.raises(ClassroomError, match="pass --pip-source with a wheel"):
+        choose_source(None, download=unpublished)
+
+    # a wheel on this machine is checked and copied, never downloaded
+    local = choose_source(str(wheel), download=unpublished)
+    assert local == Source(wheel.name, file=wheel)
+    assert local.install(".grader/dist") == f"./.grader/dist/{wheel.name}"
+    with pytest.raises(ClassroomError, match="no such file"):
+        choose_source(str(tmp_path / "probgrader-0.1.0-py3-none-any.whl"))
+    with pytest.raises(ClassroomError, match="is a folder"):
+        choose_source(str(ROOT))
+    fake = tmp_path / "probgrader-9.0-py3-none-any.whl"
+    fake.write_bytes(b"not a zip")
+    with pytest.raises(ClassroomError, match="not a readable wheel"):
+        choose_source(str(fake))
+
+
+def test_cli_refuses_a_source_it_cannot_check(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["classroom", str(DEMO), "--out", str(tmp_path / "t"),
+                                      "--pip-source", str(tmp_path / "nowhere.whl")])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "no such file" in result.output
+    assert not (tmp_path / "t").exists()
+
+
+def test_template_installs_its_grader_in_a_fresh_runner_like_folder(
+        wheel: Path, tmp_path: Path) -> None:
+    """The workflow's own install step, run as Actions runs it: in a clone of the template,
+    with a Python that has no grader, from the source chosen by `grader classroom`."""
+    made = CliRunner().invoke(cli, ["classroom", str(DEMO), "--out", str(tmp_path / "t"),
+                                    "--pip-source", str(wheel)], catch_exceptions=False)
+    assert made.exit_code == 0, made.output
+    repo = tmp_path / "demo-hw1-octocat"
+    shutil.copytree(tmp_path / "t", repo)
+    data = workflow(repo)
+    # A fresh interpreter: the dependencies are the system's (no network needed), the
+    # grader is not there until the step installs it.
+    venv = tmp_path / "runner"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True, timeout=300)
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1", **data["env"]}
+    install = step(data["jobs"][GRADING_JOB], "Install the grader")["run"]
+    subprocess.run(["bash", "-e", "-c", install], cwd=repo, env=env, check=True,
+                   capture_output=True, timeout=600)
+    where = subprocess.run(["python", "-c", "import grader; print(grader.__file__)"], cwd=repo,
+                           env=env, check=True, capture_output=True, text=True)
+    assert where.stdout.startswith(str(venv))
+    graded = subprocess.run(["grader", "personalize", ".", "--student", "octocat"], cwd=repo,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert graded.returncode == 0, graded.stderr
+    # what the README then tells the student to run
+    graded = subprocess.run(["grader", "check", "--format", "json"], cwd=repo, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert graded.returncode == 0, graded.stderr
+    assert json.loads(graded.stdout)["student"] == "octocat"
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import click
@@ -93,15 +94,26 @@ def test_grade_all_and_resume_through_the_cli(tmp_path: Path) -> None:
     assert "Graded 0, unchanged 5, failed 0" in again.output
 
 
-def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
+def test_classroom_command_writes_a_template(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
+
+    from grader import __version__, source
 
     from .conftest import ROOT
 
+    asked: list[str] = []
+
+    def index(requirement: str) -> list[str]:     # the package index, as pip answers
+        asked.append(requirement)
+        return [f"probgrader-{__version__}-py3-none-any.whl"]
+
+    monkeypatch.setattr(source, "_pip_download", index)
     demo = str(ROOT / "grader" / "demo" / "assignment.yaml")
     result = CliRunner().invoke(cli, ["classroom", demo, "--out", str(tmp_path / "t")],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert asked == [f"probgrader=={__version__}"]        # checked at `grader classroom` time
     workflow = yaml.safe_load((tmp_path / "t" / ".github" / "workflows" / "classroom.yml")
                               .read_text())
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
@@ -109,6 +121,120 @@ def test_classroom_command_writes_a_template(tmp_path: Path) -> None:
     assert reporter["with"]["runners"] == "grade"
     assert "steps.grade.outputs.result" in reporter["env"]["GRADE_RESULTS"]
     assert (tmp_path / "t" / "README.md").is_file()
+
+
+def test_python_dash_m_grader_is_the_command() -> None:
+    import subprocess
+    import sys
+
+    from grader import __version__
+
+    from .conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-m", "grader", "--version"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"grader, version {__version__}"
+
+
+# ------------------------------------------------------------------ rough edges
+
+DEMO_ASSIGNMENT = Path(__file__).resolve().parent.parent / "grader" / "demo" / "assignment.yaml"
+
+
+def test_no_color_turns_every_colour_off() -> None:
+    args = ["validate", "bayes/medical-test", "--seeds", "2"]
+    coloured = CliRunner().invoke(cli, args, color=True, catch_exceptions=False)
+    assert "\x1b[" in coloured.output          # as on a terminal...
+    plain = CliRunner().invoke(cli, args, color=True, env={"NO_COLOR": "1"},
+                               catch_exceptions=False)
+    assert plain.exit_code == 0 and "\x1b[" not in plain.output and "ok " in plain.output
+    error = CliRunner().invoke(cli, ["preview", "bayes/nope"], color=True,
+                               env={"NO_COLOR": "1"})
+    assert error.exit_code == 1 and "\x1b[" not in error.output
+
+
+def test_progress_is_lines_in_a_log(tmp_path: Path) -> None:
+    """Not a terminal (CI, a pipe): progress comes as lines as it goes, not a \\r bar."""
+    demo = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d")],
+                              catch_exceptions=False)
+    assert demo.exit_code == 0
+    d = tmp_path / "d"
+    generated = CliRunner().invoke(cli, ["generate", str(d / "assignment.yaml"), "--roster",
+                                         str(d / "roster.csv"), "--out", str(tmp_path / "g")],
+                                   catch_exceptions=False)
+    lines = generated.output.splitlines()
+    assert [ln for ln in lines if ln.startswith("Generating: ")] == [
+        f"Generating: {n}/5 ({20 * n}%)" for n in range(1, 6)]
+    assert "\r" not in generated.output
+    graded = CliRunner().invoke(cli, ["grade-all", str(d / "submissions"), "--assignment",
+                                      str(d / "assignment.yaml"), "--roster",
+                                      str(d / "roster.csv"), "--out", str(tmp_path / "r"),
+                                      "--trusted"], catch_exceptions=False)
+    assert "Grading: 5/5 (100%)" in graded.output and "\r" not in graded.output
+
+
+def test_os_errors_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    d = tmp_path / "d"
+    assert CliRunner().invoke(cli, ["demo", "--out", str(d)]).exit_code == 0
+    runs = {
+        "grade --output on a full disk": [
+            "grade", str(d / "submissions" / "ada"), "--assignment", str(d / "assignment.yaml"),
+            "--format", "json", "--output", "/dev/full", "--trusted"],
+        "generate into a file": [
+            "generate", str(d / "assignment.yaml"), "--roster", str(d / "roster.csv"),
+            "--out", str(blocker / "out")],
+        "grade-all into a file": [
+            "grade-all", str(d / "submissions"), "--assignment", str(d / "assignment.yaml"),
+            "--out", str(blocker / "out"), "--trusted"],
+        "classroom into a file": [
+            "classroom", str(d / "assignment.yaml"), "--out", str(blocker / "t"),
+            "--pip-source", "probgrader==0.1.0"],
+    }
+    from grader import source
+
+    def published(requirement: str) -> list[str]:
+        return ["probgrader-0.1.0-py3-none-any.whl"]
+
+    monkeypatch.setattr(source, "_pip_download", published)
+    for what, args in runs.items():
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (what, result.output)
+        error = [ln for ln in result.output.splitlines() if ln.startswith("Error:")]
+        assert len(error) == 1, (what, result.output)
+        assert "Traceback" not in result.output, what
+        assert ("No space left on device" in error[0] or "Not a directory" in error[0]
+                or "cannot make" in error[0]), (what, error)
+
+
+def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    (mine / "report").mkdir(parents=True)
+    (mine / "report" / "thesis.tex").write_text("years of work\n")
+    result = CliRunner().invoke(cli, ["demo", "--out", str(mine)])
+    assert result.exit_code == 1 and "did not write" in result.output
+    assert (mine / "report" / "thesis.tex").read_text() == "years of work\n"
+    assert sorted(p.name for p in mine.iterdir()) == ["report"]
+    # its own folder (or an empty one) it may use again
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert CliRunner().invoke(cli, ["demo", "--out", str(empty)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["demo", "--out", str(empty)]).exit_code == 0
+
+
+def test_singular_and_plural(tmp_path: Path) -> None:
+    preview = CliRunner().invoke(cli, ["preview", "bayes/medical-test"], catch_exceptions=False)
+    assert re.search(r", 1 point$", preview.output, re.M) and "1 points" not in preview.output
+    (tmp_path / "roster.csv").write_text("id\nada\n")
+    # a copy: generate records the handed-out variants beside the assignment file
+    shutil.copy(DEMO_ASSIGNMENT, tmp_path / "assignment.yaml")
+    one = CliRunner().invoke(cli, ["generate", str(tmp_path / "assignment.yaml"), "--roster",
+                                   str(tmp_path / "roster.csv"), "--out", str(tmp_path / "o")],
+                             catch_exceptions=False)
+    assert "Wrote 1 student folder to" in one.output
+    assert "1 points" not in (tmp_path / "o" / "ada" / "README.md").read_text()
 
 
 def _one_submission(tmp_path: Path) -> tuple[Path, Path]:
@@ -172,9 +298,6 @@ def test_a_student_checks_their_own_work_on_macos_and_windows(platform: str,
 
     root = Path(__file__).resolve().parent.parent
     assignment = load_assignment(root / "grader" / "demo" / "assignment.yaml")
-    # practice work: check grades every function part in full (graded work runs only the
-    # public examples)
-    assignment.practice = True
     (folder,) = generate(assignment, [Student("ada")], tmp_path / "hw")
     write_submission(assignment, "ada", folder, "perfect")
     env = {**os.environ, "PYTHONPATH": str(root), "GRADER_SANDBOX_PLATFORM": platform}
@@ -184,6 +307,9 @@ def test_a_student_checks_their_own_work_on_macos_and_windows(platform: str,
     assert "Traceback" not in done.stderr
     function_parts = [p.id for i in assignment.exercise_ids for p in assignment.spec(i).parts
                       if p.kind == "function"]
-    lines = done.stdout.splitlines()
-    for part in function_parts:  # every function part ran, and ran right
-        assert any(part in line and "✓" in line for line in lines), (part, done.stdout)
+    # graded work: check runs each function part's public examples, all passing
+    code = [line for line in done.stdout.splitlines() if " function " in line]
+    assert len(code) == len(function_parts), done.stdout
+    assert all(re.search(r"(\d+) of \1 public examples pass|is defined", line)
+               for line in code), done.stdout
+    assert any("public examples pass" in line for line in code), done.stdout

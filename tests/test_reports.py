@@ -10,8 +10,9 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import lxml.etree
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from grader.assignment import load_assignment
@@ -19,10 +20,11 @@ from grader.grading import grade
 from grader.reports import FORMATS, render
 from grader.reports.class_report import class_stats, render_class_report
 from grader.reports.classroom import classroom_result, summary_markdown, write_classroom_outputs
-from grader.reports.common import ERRORED, FAILED, SKIPPED, split_scores
+from grader.reports.common import ERRORED, FAILED, float_sum, rounded, split_scores
 from grader.reports.gradescope import gradescope_results
 from grader.reports.html import render_html
 from grader.reports.junit import render_junit
+from grader.reports.text import points
 from grader.result import ExerciseResult, PartResult, Result, Status
 from grader.samples import write_submission
 
@@ -65,11 +67,35 @@ def test_every_format_renders_a_real_result(demo_results: dict[str, Result]) -> 
 
 # ------------------------------------------------------------------ JUnit
 
+# The Apache Ant / Jenkins JUnit schema, as published at github.com/windyroad/JUnit-Schema.
+JUNIT_XSD = lxml.etree.XMLSchema(lxml.etree.parse(str(ROOT / "tests" / "data" / "JUnit.xsd")))
+
+
+def assert_valid_junit(xml: str) -> None:
+    document = lxml.etree.fromstring(xml.encode("utf-8"))
+    if not JUNIT_XSD.validate(document):
+        raise AssertionError(str(JUNIT_XSD.error_log))
+
+
+def test_the_xsd_rejects_what_the_old_output_had() -> None:
+    # the check has teeth: attributes on <testsuites> and a suite without its required
+    # attributes are refused
+    with pytest.raises(AssertionError, match="testsuites"):
+        assert_valid_junit('<testsuites tests="1" skipped="0"/>')
+    with pytest.raises(AssertionError, match="timestamp"):
+        assert_valid_junit('<testsuites><testsuite name="x" tests="0" failures="0" '
+                           'errors="0" time="0" package="p" id="0" hostname="h">'
+                           "<properties/><system-out/><system-err/></testsuite></testsuites>")
+
+
 @pytest.mark.parametrize("student", STYLES)
 def test_junit_has_one_testcase_per_part_and_the_right_outcomes(
         demo_results: dict[str, Result], student: str) -> None:
     result = demo_results[student]
-    root = ET.fromstring(render_junit(result))
+    xml = render_junit(result)
+    assert_valid_junit(xml)
+    root = ET.fromstring(xml)
+    assert root.attrib == {}
     suite = root.find("testsuite")
     assert suite is not None
     cases = suite.findall("testcase")
@@ -78,45 +104,55 @@ def test_junit_has_one_testcase_per_part_and_the_right_outcomes(
     statuses = [p.status for _, p in result.parts()]
     failures = sum(s in FAILED for s in statuses)
     errors = sum(s in ERRORED for s in statuses)
-    skipped = sum(s in SKIPPED for s in statuses)
     assert len(suite.findall("testcase/failure")) == failures
     assert len(suite.findall("testcase/error")) == errors
-    assert len(suite.findall("testcase/skipped")) == skipped
-    for element in (root, suite):
-        assert element.get("tests") == str(len(cases))
-        assert (element.get("failures"), element.get("errors"), element.get("skipped")) == \
-            (str(failures), str(errors), str(skipped))
-        assert element.get("time") == "0"
+    assert suite.findall("testcase/skipped") == []
+    assert suite.get("tests") == str(len(cases))
+    assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == \
+        (str(failures), str(errors), "0")
+    assert suite.get("time") == "0"
+    # the score where CI pages show it: the suite's name, and its output
+    total = f"{points(result.score)} / {points(result.max_score)} points"
+    assert f"{result.assignment} · {result.student}: {total}" in (suite.get("name") or "")
+    assert total in (suite.findtext("system-out") or "")
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert float(props["score"] or "nan") == result.score
-    assert float(props["max_score"] or "nan") == result.max_score
+    assert props["score"] == points(result.score)
+    assert props["max_score"] == points(result.max_score)
     for case, (_, p) in zip(cases, result.parts(), strict=True):
         outcome = next(iter(case), None)
         if p.status == "correct":
             assert outcome is None
         else:
-            assert outcome is not None and outcome.get("message") == p.status
+            assert outcome is not None and outcome.get("type") == p.status
+            assert f"{points(p.score)} / {points(p.max_score)} point" in outcome.get("message", "")
             assert p.feedback.splitlines()[0] in (outcome.text or "")
 
 
 def test_junit_counts_hostile_statuses(demo_results: dict[str, Result]) -> None:
-    root = ET.fromstring(render_junit(demo_results["mallory"]))
-    assert root.get("errors") == "4"      # os.system refused, timeout, memory, sys.exit
-    assert root.get("failures") == "13"   # every text answer unreadable
+    suite = ET.fromstring(render_junit(demo_results["mallory"])).find("testsuite")
+    assert suite is not None
+    assert suite.get("errors") == "4"      # os.system refused, timeout, memory, sys.exit
+    assert suite.get("failures") == "13"   # every text answer unreadable
 
 
-def test_junit_skips_missing_answers(missing_answers: Result) -> None:
-    root = ET.fromstring(render_junit(missing_answers))
+def test_junit_fails_missing_answers(missing_answers: Result) -> None:
+    """An empty hand-in must not show green in CI: a missing answer is a failure."""
+    xml = render_junit(missing_answers)
+    assert_valid_junit(xml)
+    suite = ET.fromstring(xml).find("testsuite")
+    assert suite is not None
     text_parts = [p for _, p in missing_answers.parts() if p.kind != "function"]
     assert {p.status for p in text_parts} == {"missing"}
-    assert root.get("skipped") == str(len(text_parts)) == \
-        str(len(root.findall(".//testcase/skipped")))
+    missing = suite.findall(".//failure[@type='missing']")
+    assert len(missing) == len(text_parts) and suite.get("skipped") == "0"
+    assert all(f.get("message", "").startswith("No answer: 0 / ") for f in missing)
 
 
 def test_junit_survives_characters_xml_cannot_carry() -> None:
     nasty = "\x00\x1b[31m" + HOSTILE + "]]>&\ud800"
     result = one(part("a", "invalid", 0, 1, feedback=nasty, given=nasty))
     xml = render_junit(result)
+    assert_valid_junit(xml)
     failure = ET.fromstring(xml).find(".//failure")
     assert failure is not None and failure.text is not None
     assert HOSTILE + "]]>&" in failure.text and "\ufffd" in failure.text
@@ -151,6 +187,26 @@ def test_gradescope_fields_types_and_sums(demo_results: dict[str, Result], stude
             assert p.expected in test["output"]
     assert math.fsum(t["score"] for t in tests) == pytest.approx(data["score"], abs=1e-9)
     assert data["score"] == pytest.approx(result.score, abs=0.01)
+
+
+def test_gradescope_renders_author_math_and_quotes_student_text() -> None:
+    result = one(
+        part("a", "incorrect", 0, 2, feedback="That is $P(A \\mid B)$; see $$P(B)$$.",
+             given="0.5", expected="0.25"),
+        part("b", "invalid", 0, 1, feedback="'$x$ <script>' cannot be read\n  ^",
+             given="`$x$` <script>"))
+    data = gradescope_results(result)
+    assert data["output_format"] == "md"
+    first, second = data["tests"]
+    assert first["output_format"] == second["output_format"] == "md"
+    assert "That is $$P(A \\mid B)$$; see $$P(B)$$." in first["output"]
+    assert "Your answer: ` 0.5 `" in first["output"] and "Expected: ` 0.25 `" in first["output"]
+    # the student's text: a code block and a code span, never math or markup
+    assert "    '$x$ <script>' cannot be read\n      ^" in second["output"]
+    assert "Your answer: `` `$x$` <script> ``" in second["output"]
+    assert "$$" not in second["output"]
+    with pytest.raises(ValueError, match="visibility"):
+        gradescope_results(result, visibility="public")
 
 
 def test_gradescope_full_marks_are_exact(demo_results: dict[str, Result]) -> None:
@@ -226,29 +282,62 @@ def test_classroom_summary_keeps_author_math_and_defuses_student_text() -> None:
     assert "\\$" in line and "\\|" in line
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
+# a correct part whose points round up beside one scoring nothing: the rounding unit
+# must go to the other part, or the total would read 36.37 where every report says 36.36
+@example([(19, 0, 7), (20, 8, 5.5)])
 @given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 8), st.sampled_from([4, 5.5, 7])),
                 min_size=1, max_size=12))
 def test_split_scores_add_up_exactly(specs: list[tuple[int, int, float]]) -> None:
-    """Any mix of scaled parts: shares are exact binary fractions whose sum is the total."""
+    """Any mix of scaled parts: shares are hundredths whose sum is the rounded total, and
+    the Classroom reporter's own float sum prints exactly that total."""
     parts = []
-    for i, (points, eighths, scale) in enumerate(specs):
-        max_score = round(points * 10 / scale, 6)
+    for i, (points_, eighths, scale) in enumerate(specs):
+        max_score = round(points_ * 10 / scale, 6)
         credit = min(eighths, 8) / 8
         status: Status = "correct" if credit == 1 else "partial" if credit else "incorrect"
         parts.append(part(f"p{i}", status, round(max_score * credit, 6), max_score))
     result = one(*parts)
-    shares = split_scores(result, 1024)
-    assert sum(m for _, m in shares) == round(result.max_score * 1024) / 1024
-    assert sum(s for s, _ in shares) == pytest.approx(result.score, abs=len(parts) / 1024)
+    shares = split_scores(result)
+    cents = [(round(s * 100), round(m * 100)) for s, m in shares]
+    assert all(abs(s * 100 - c) < 1e-6 for (s, _), (c, _) in zip(shares, cents, strict=True))
+    assert sum(m for _, m in cents) == round(rounded(result.max_score) * 100)
+    assert sum(s for s, _ in cents) == round(rounded(result.score) * 100)
     for (s, m), p in zip(shares, parts, strict=True):
-        assert 0 <= s <= m and abs(m - p.max_score) < 2 / 1024
+        assert 0 <= s <= m and abs(m - p.max_score) < 0.02
         if p.status == "correct":
             assert s == m
+    reported = classroom_result(result)
+    scores = [t["score"] for t in reported["tests"]]
+    # as the reporter computes and prints it: `Points ${totalPoints}/${maxPoints}`
+    assert repr(float_sum(scores)) == repr(rounded(result.score))
+    assert reported["max_score"] == rounded(result.max_score)
+    for score, (s, _) in zip(scores, shares, strict=True):
+        assert abs(score - s) < 1e-9
     if all(p.status == "correct" for p in parts):
-        assert classroom_result(result)["status"] == "pass"
-        assert sum(t["score"] for t in classroom_result(result)["tests"]) == \
-            round(result.max_score * 1024) / 1024
+        assert reported["status"] == "pass"
+
+
+def test_one_rounding_rule_in_every_output(tmp_path: Path) -> None:
+    """A score of 3.171875 (and a half-hundredth) reads the same in every format."""
+    result = one(part("a", "partial", 3.171875, 4), part("b", "partial", 0.125, 1),
+                 part("c", "correct", 1.8181818, 1.8181818))
+    assert (rounded(3.171875), rounded(0.125), rounded(2.675)) == (3.17, 0.13, 2.68)
+    total = rounded(result.score)            # 5.1150568 -> 5.12
+    assert points(result.score) == "5.12" == f"{total:g}"
+    text = render(result, "text")
+    assert "Score: 5.12 / 6.82" in text and "3.17/4" in text and "0.13/1" in text
+    props = {p.get("name"): p.get("value")
+             for p in ET.fromstring(render_junit(result)).iter("property")}
+    assert (props["score"], props["max_score"]) == ("5.12", "6.82")
+    gradescope = json.loads(render(result, "gradescope"))
+    assert gradescope["score"] == 5.12
+    assert [t["score"] for t in gradescope["tests"]] == [3.17, 0.13, 1.82]
+    classroom = json.loads(render(result, "github-classroom"))
+    assert repr(float_sum([t["score"] for t in classroom["tests"]])) == "5.12"
+    assert classroom["max_score"] == 6.82
+    html = render(result, "html")
+    assert "5.12" in html and "3.171" not in html
 
 
 # ------------------------------------------------------------------ class statistics

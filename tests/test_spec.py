@@ -91,6 +91,24 @@ def test_broken_spec_is_a_located_error(tmp_path: Path, text: str, key: str | No
         assert info.value.line == line, message
 
 
+def test_a_topic_is_any_folder_name_the_author_chooses(make_bank) -> None:
+    # No fixed list: a new folder such as distances/ or gan/ is a topic as it stands.
+    root = make_bank({"distances/tiny": minimal_spec("distances/tiny"),
+                      "gan/tiny": minimal_spec("gan/tiny")})
+    bank = Bank(root)
+    assert [bank.spec(i).topic for i in bank.ids] == ["distances", "gan"]
+    result = CliRunner().invoke(cli, ["list", "--bank", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "distances/tiny  distances" in result.output
+
+
+def test_a_topic_that_cannot_name_a_folder_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(minimal_spec().replace("topic: bayes", "topic: Bayes Rule"))
+    with pytest.raises(SpecError, match="topic"):
+        load_spec(path, "bayes/tiny")
+
+
 def test_constraint_never_met_is_a_clear_error(make_bank) -> None:
     root = make_bank({"bayes/tiny": minimal_spec() + 'constraints: ["p > 2"]\n'})
     result = CliRunner().invoke(cli, ["preview", "bayes/tiny", "--bank", str(root)])

@@ -134,28 +134,35 @@ def class_stats(results: Sequence[Result]) -> dict[str, Any]:
 
 
 # Histogram geometry, in SVG user units (the SVG scales to the page width).
-WIDTH, HEIGHT = 480, 220
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 16, 40
+# The histogram is drawn without a viewBox, so that it is never scaled: its text stays at
+# the size the stylesheet gives it (at least 12 px, on a phone too) however wide the
+# chart is drawn. Across, positions are percentages of the width; down, CSS pixels.
+HEIGHT, TOP, BOTTOM = 200, 20, 44
+GAP = 0.6     # percent of the width on each side of a bar
 
 
 def _histogram_svg(histogram: list[dict[str, Any]]) -> dict[str, Any]:
     """Bars and labels of the score histogram, positioned for class_report.html.j2."""
     top = max((b["count"] for b in histogram), default=0) or 1
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    step = plot_w / len(histogram)
+    plot_h = HEIGHT - TOP - BOTTOM
+    step = 100 / len(histogram)
     bars = []
     for i, b in enumerate(histogram):
         h = plot_h * b["count"] / top
-        x = LEFT + i * step
         label = f"{b['low']:.0f}–{b['high']:.0f}"
-        bars.append({"x": x + 2, "y": TOP + plot_h - h, "width": step - 4, "height": h,
-                     "count": b["count"], "label": label, "center": x + step / 2,
-                     "count_y": TOP + plot_h - h - 4, "label_y": HEIGHT - BOTTOM + 14,
+        bars.append({"x": i * step + GAP, "y": TOP + plot_h - h, "width": step - 2 * GAP,
+                     "height": h, "count": b["count"], "label": label,
+                     "center": (i + 0.5) * step, "count_y": TOP + plot_h - h - 4,
                      "title": f"{label}%: {b['count']} student{'' if b['count'] == 1 else 's'}"})
+    # The bands' edges are labelled (0, 10, ... 100), which fit a phone's width where
+    # "10–20" under each band would not.
+    bounds = [b["low"] for b in histogram] + [b["high"] for b in histogram[-1:]]
+    edges = [{"x": 100 * k / len(histogram),
+              "anchor": "start" if k == 0 else "end" if k == len(histogram) else "middle",
+              "label": f"{bound:.0f}"} for k, bound in enumerate(bounds)]
     ticks = sorted({0, top // 2, top}) if top > 1 else [0, 1]
-    return {"width": WIDTH, "height": HEIGHT, "bars": bars, "left": LEFT,
-            "right": WIDTH - RIGHT, "base": TOP + plot_h, "top": TOP,
-            "axis_label_y": HEIGHT - 6,
+    return {"height": HEIGHT, "bars": bars, "edges": edges, "base": TOP + plot_h,
+            "edge_y": TOP + plot_h + 16, "axis_label_y": HEIGHT - 6,
             "ticks": [{"value": t, "y": TOP + plot_h - plot_h * t / top} for t in ticks]}
 
 

@@ -16,10 +16,12 @@ the top-level status is "fail" or "error". So a workflow step runs
 gets `env: {GRADER_RESULTS: "${{ steps.grader.outputs.result }}"}` and
 `with: {runners: grader}`.
 
-Part scores are split into 1/1024ths of a point: the reporter adds them in JavaScript
-floating point, where binary fractions add exactly, so full marks show as 45/45 and not
-44.99999999999999/45. A part is "pass" only when correct; partial credit still counts
-through its score.
+Part scores are split into hundredths of a point that add up to the total every other
+report shows (the one rounding rule, `common.rounded`). The reporter adds them in
+JavaScript floating point, where 0.1 + 0.2 is 0.30000000000000004; so one share may be
+nudged by a few units in its last place until that sum is exactly the total, and the
+reporter prints "Points 3.17/45", not 3.1700000000000004/45. A part is "pass" only when
+correct; partial credit still counts through its score.
 """
 
 from __future__ import annotations
@@ -37,13 +39,13 @@ from .common import (
     STATUS_MARKS,
     detail_lines,
     first_line,
+    markdown_line,
     percent,
     points,
+    rounded,
     split_scores,
+    summing_to,
 )
-
-# A power of two, so that sums of shares are exact in binary floating point.
-UNITS_PER_POINT = 1024
 
 
 def _message(part: PartResult) -> str:
@@ -53,10 +55,12 @@ def _message(part: PartResult) -> str:
 
 def classroom_result(result: Result) -> dict[str, Any]:
     """The runner result as a dict (before JSON and base64)."""
-    shares = iter(split_scores(result, UNITS_PER_POINT))
+    split = split_scores(result)
+    partial = [i for i, (_, p) in enumerate(result.parts()) if 0 < p.score < p.max_score]
+    scores = summing_to([s for s, _ in split], rounded(result.score), partial)
     tests = []
-    for exercise, part in result.parts():
-        score, max_score = next(shares)
+    for (exercise, part), score, (_, max_score) in zip(result.parts(), scores, split,
+                                                       strict=True):
         tests.append({
             "name": f"{exercise.id} · {part.id}",
             "status": "pass" if part.status == "correct" else "fail",
@@ -69,7 +73,7 @@ def classroom_result(result: Result) -> dict[str, Any]:
         })
     everything = all(p.status == "correct" for _, p in result.parts())
     return {"version": 1, "status": "pass" if everything else "fail",
-            "max_score": result.max_score, "tests": tests}
+            "max_score": rounded(result.max_score), "tests": tests}
 
 
 def render_classroom(result: Result) -> str:
@@ -83,37 +87,10 @@ def encode_classroom(result: Result) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-# Enough to stop raw HTML, links, images, headings and table-cell breaks; emphasis and
-# code spans stay usable in author-written feedback.
-_MARKDOWN_SPECIALS = "\\<>[]!|#"
-_EMPHASIS = "*_`"
-
-
-def _escape(text: str, *, math: bool = False) -> str:
-    """Text for one Markdown line: no raw HTML, links, images or table-cell breaks.
-
-    With `math`, formulas between $..$ are kept as written, since GitHub renders them;
-    only for text the exercise author wrote: feedback on invalid answers and crashed
-    code quotes what the student typed or raised, and that is escaped whole.
-    """
-    specials = _MARKDOWN_SPECIALS + ("" if math else _EMPHASIS + "$")
-
-    def plain(piece: str) -> str:
-        return "".join("\\" + c if c in specials else c for c in piece)
-
-    text = " ".join(text.split())
-    if not math:
-        return plain(text)
-    pieces = text.split("$")
-    tail = pieces.pop() if len(pieces) % 2 == 0 else None   # after an unpaired $
-    escaped = "$".join(plain(p) if i % 2 == 0 else p for i, p in enumerate(pieces))
-    return escaped if tail is None else escaped + "\\$" + plain(tail)
-
-
 def summary_markdown(result: Result) -> str:
     """The job summary: the total, a table of parts, and what went wrong in each."""
     pct = percent(result.score, result.max_score)
-    lines = [f"### {_escape(result.assignment)} · {_escape(result.student)}: "
+    lines = [f"### {markdown_line(result.assignment)} · {markdown_line(result.student)}: "
              f"{points(result.score)} / {points(result.max_score)} points ({pct:.0f}%)", "",
              "| Exercise | Part | Status | Points |", "|---|---|---|---:|"]
     for exercise, part in result.parts():
@@ -125,7 +102,7 @@ def summary_markdown(result: Result) -> str:
     if notes:
         lines += ["", "**Feedback**", ""]
         lines += [f"- `{e.id}` · `{p.id}`: "
-                  f"{_escape(first_line(p.feedback), math=p.status in AUTHORED)}"
+                  f"{markdown_line(first_line(p.feedback), math=p.status in AUTHORED)}"
                   for e, p in notes]
     return "\n".join(lines) + "\n"
 

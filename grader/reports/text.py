@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..result import Result
 
@@ -20,9 +21,26 @@ COLORS = {"correct": "\033[32m", "partial": "\033[33m", "incorrect": "\033[31m",
 RESET = "\033[0m"
 
 
+HUNDREDTH = Decimal("0.01")
+
+
+def rounded(x: float) -> float:
+    """The one rounding rule for a score in every output (text, HTML, CSV, LMS files,
+    JUnit, Gradescope, Classroom): hundredths of a point, halves rounded up, as a person
+    rounds the number they read (the shortest decimal that names the float)."""
+    return float(Decimal(repr(x)).quantize(HUNDREDTH, ROUND_HALF_UP)) + 0.0
+
+
 def points(x: float) -> str:
-    """Points for people: at most two decimals, no trailing zeros."""
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+    """Points for people, by `rounded`: at most two decimals, no trailing zeros."""
+    return f"{rounded(x):.2f}".rstrip("0").rstrip(".")
+
+
+def plural(count: float, word: str, words: str | None = None) -> str:
+    """"1 point", "2.5 points", "1 student folder": the count (points by `points`) and
+    the word agreeing with it."""
+    text = str(count) if isinstance(count, int) else points(count)
+    return f"{text} {word if text == '1' else (words or word + 's')}"
 
 
 def terminal_safe(text: str) -> str:
