@@ -89,6 +89,29 @@ class Assignment:
         return False
 
 
+def assignment_data(assignment: Assignment, bank: object = None) -> dict[str, Any]:
+    """The assignment as an assignment file holds it, with `bank` as given (None: left
+    out): what copies of it (a Classroom template, a Gradescope autograder) carry, so
+    that they grade, and keep back, what the original does."""
+    data: dict[str, Any] = {"name": assignment.name, "title": assignment.title,
+                            "salt": assignment.salt}
+    if bank is not None:
+        data["bank"] = bank
+    if assignment.practice:
+        data["practice"] = True
+    if assignment.due is not None:
+        data["due"] = assignment.due.isoformat()
+    if assignment.release is not None:
+        data["release"] = assignment.release
+    if not assignment.show_expected:
+        data["show_expected"] = False
+    if not assignment.show_solution:
+        data["show_solution"] = False
+    data["exercises"] = [item.id if item.points is None else {"id": item.id, "points": item.points}
+                         for item in assignment.items]
+    return data
+
+
 def parse_due(value: Any) -> datetime:
     """`due` as an aware datetime: ISO 8601 text or YAML's timestamp, with a time zone
     (a deadline without one means different times on different machines)."""

@@ -37,11 +37,19 @@ from typing import Any
 import yaml
 
 from . import DISTRIBUTION
-from .assignment import Assignment, Roster, Student, load_assignment, load_roster
+from .assignment import (
+    Assignment,
+    Roster,
+    Student,
+    assignment_data,
+    load_assignment,
+    load_roster,
+)
 from .bank import bundled_root
 from .errors import GraderError
 from .files import write_atomic
 from .reports.gradescope import VISIBILITIES, gradescope_results
+from .secrecy import released, student_view
 from .source import Source
 
 ROOT_ENV = "GRADER_AUTOGRADER_ROOT"
@@ -122,16 +130,10 @@ def make_autograder(assignment: Assignment, roster: list[Student], roster_file: 
             if path.is_file():
                 add(f"bank/{folder}/{path.relative_to(path.parents[1]).as_posix()}",
                     path.read_bytes())
-    data: dict[str, Any] = {"name": assignment.name, "title": assignment.title,
-                            "salt": assignment.salt}
-    if banks != ["bundled"]:
-        data["bank"] = banks[0] if len(banks) == 1 else banks
-    if not assignment.show_expected:
-        data["show_expected"] = False
-    if not assignment.show_solution:
-        data["show_solution"] = False
-    data["exercises"] = [i.id if i.points is None else {"id": i.id, "points": i.points}
-                         for i in assignment.items]
+    # practice, due, release and show_* travel too: the autograder keeps back what the
+    # original assignment keeps back
+    data = assignment_data(assignment, None if banks == ["bundled"]
+                           else banks[0] if len(banks) == 1 else banks)
     add("assignment.yaml", yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     add("roster.csv", roster_file.read_bytes())
 
@@ -232,7 +234,10 @@ def run_autograder(root: Path) -> dict[str, Any]:
     # Gradescope's container is the boundary; the sandbox adds its own where it can.
     result = grade(_submission_folder(root / "submission"), assignment, match.student,
                    isolation="preferred")
-    data = gradescope_results(result, visibility=visibility)
+    # the results are the student's to see: no expected value or worked solution before
+    # the assignment releases them (secrecy.py)
+    shown = student_view(result, assignment, is_released=released(assignment))
+    data = gradescope_results(shown, visibility=visibility)
     data["extra_data"]["matched_by"] = match.by
     _write_results(root, data)
     print(f"graded {match.student} (matched by {match.by}): {data['score']} / "

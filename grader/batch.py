@@ -383,12 +383,14 @@ def _check_boundary() -> None:
 
 def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = None,
                     change: Callable[[Gradebook], None] | None = None,
+                    roster: list[Student] | None = None,
                     now: datetime | None = None) -> BatchSummary:
     """Write grade-all's outputs in `out` again from its gradebook, without grading: with
     `change` (say, recording an override: it gets the open gradebook first), or with
     `release` (how it was released) to show students the expected values and solutions
-    from now on. Rows and reports cover every student the gradebook knows, in id order.
-    Like grade-all, it holds `out`'s lock throughout: a batch writing there refuses it."""
+    from now on. Rows cover the roster's students, as grade-all's do (their LMS columns
+    included), or else every student the gradebook knows, in id order. Like grade-all,
+    it holds `out`'s lock throughout: a batch writing there refuses it."""
     out = Path(out)
     summary = _summary(out)
     if not summary.gradebook.is_file():
@@ -406,10 +408,20 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
             latest_results = book.latest(assignment.name)
             attempts = book.latest_attempts(assignment.name)
             overridden = set(book.active_overrides(assignment.name))
-            people = book.students()
+            known = {s.id: s for s in book.students()}
+        people = ([s if s.columns else known.get(s.id, s) for s in roster]
+                  if roster is not None else list(known.values()))
         _write_outputs(assignment, people, latest_results, summary, attempts=attempts,
-                       is_released=is_released, overridden=overridden)
+                       is_released=is_released, overridden=overridden,
+                       id_column=getattr(roster, "id_column", None))
     return summary
+
+
+def _summary(out: Path) -> BatchSummary:
+    """A summary naming every output grade-all writes in `out`."""
+    return BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE, grades_csv=out / CSV_FILE,
+                        canvas_csv=out / lms.CANVAS_FILE, moodle_csv=out / lms.MOODLE_FILE,
+                        students_dir=out / STUDENTS_DIR)
 
 
 def students_to_grade(folders: dict[str, Path] | Path, roster: list[Student] | None,

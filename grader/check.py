@@ -116,15 +116,40 @@ def read_folder(folder: Path) -> Folder:
         if mode not in ("graded", "practice"):
             raise AssignmentError(f"mode must be graded or practice, not {mode!r}", file=path)
         exercises = list(data["exercises"])
-        if not all(isinstance(e, dict) and "id" in e and isinstance(e.get("parts"), list)
-                   for e in exercises):
-            raise TypeError("exercises")
+        for exercise in exercises:
+            _check_shape(exercise)
         return Folder(folder, str(data["student"]), str(data["assignment"]["name"]),
                       str(data["assignment"].get("title") or data["assignment"]["name"]),
                       mode, exercises, data.get("bank"))
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise AssignmentError(f"damaged file (missing {exc}); ask for a fresh copy",
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AssignmentError(f"damaged file (bad or missing {exc}); ask for a fresh copy",
                               file=path) from None
+
+
+def _check_shape(exercise: Any) -> None:
+    """KeyError or TypeError unless `exercise` is what generate writes: a file edited by
+    hand is reported as damaged in one line, not as a traceback halfway through."""
+    if not isinstance(exercise, dict) or not isinstance(exercise["parts"], list):
+        raise TypeError("exercises")
+    str(exercise["id"])
+    for part in exercise["parts"]:
+        if not isinstance(part, dict) or part["kind"] not in (
+                "numeric", "symbolic", "choice", "function"):
+            raise TypeError("parts")
+        str(part["id"])
+        float(part["points"])
+        if part["kind"] == "symbolic" and not isinstance(part.get("names", []), list):
+            raise TypeError("names")
+        if part["kind"] == "choice" and not isinstance(part["options"], list):
+            raise TypeError("options")
+        if part["kind"] == "function":
+            str(part["function"])
+            float(part["tolerance"]["rel"])
+            float(part["tolerance"]["abs"])
+            for example in part.get("examples") or []:
+                if not isinstance(example["args"], dict) or "output" not in example:
+                    raise TypeError("examples")
+                str(example["shown"])
 
 
 def practice_assignment(folder: Folder) -> Assignment:

@@ -20,7 +20,7 @@ from typing import Literal
 import jinja2
 import yaml
 
-from .assignment import STUDENT_ID, Assignment, Student, load_assignment
+from .assignment import STUDENT_ID, Assignment, Student, assignment_data, load_assignment
 from .bank import bundled_root
 from .errors import ClassroomError
 from .files import write_atomic
@@ -142,21 +142,7 @@ def template_banks(assignment: Assignment, *, private: bool) -> list[str]:
 def assignment_yaml(assignment: Assignment, *, private: bool = False) -> str:
     """The assignment file as the template carries it: its bank is `.grader/bank`."""
     banks = template_banks(assignment, private=private)
-    data: dict[str, object] = {"name": assignment.name, "title": assignment.title,
-                               "salt": assignment.salt,
-                               "bank": banks[0] if len(banks) == 1 else banks}
-    if assignment.practice:
-        data["practice"] = True
-    if assignment.due is not None:
-        data["due"] = assignment.due.isoformat()
-    if assignment.release is not None:
-        data["release"] = assignment.release
-    if not assignment.show_expected:
-        data["show_expected"] = False
-    if not assignment.show_solution:
-        data["show_solution"] = False
-    data["exercises"] = [item.id if item.points is None else {"id": item.id, "points": item.points}
-                         for item in assignment.items]
+    data = assignment_data(assignment, banks[0] if len(banks) == 1 else banks)
     return ("# The assignment, as the autograder reads it. Edit the original and run\n"
             "# `grader classroom` again rather than this copy.\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

@@ -335,11 +335,16 @@ def generate(assignment_file: Path, roster: Path, id_column: str | None, out: Pa
         folders = run(assignment, students, out, progress=lambda _: bar.update())
     click.echo(f"Wrote {plural(len(folders), 'student folder')} to {out}/ and the answer "
                f"key to {out / 'answer-key.html'}")
-    from .handout import record_path
+    from .handout import record
 
-    record = record_path(assignment)
-    if record is not None:
-        click.echo(f"Recorded each student's variant in {record}: grading refuses a spec "
+    try:
+        where = record(assignment, [s.id for s in students])
+    except OSError as exc:       # say, an assignment file in a read-only folder
+        click.secho(f"Warning: the handed-out variants could not be recorded beside the "
+                    f"assignment ({exc.strerror or exc}): grading cannot then tell when a "
+                    "spec change alters them", fg="yellow", err=True)
+    else:
+        click.echo(f"Recorded each student's variant in {where}: grading refuses a spec "
                    "change that would alter them")
 
 
@@ -553,13 +558,33 @@ def grade_all(submissions: Path, assignment_file: Path, roster: Path | None,
 grades_option = click.option(
     "--out", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="The folder grade-all wrote (it holds gradebook.sqlite).")
+rows_options = [
+    click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+                 help="The roster grade-all used: its rows and LMS columns in the CSVs "
+                      "(default: every student of the gradebook)."),
+    click.option("--id-column", help="The roster's id column, if not one of the usual names."),
+]
+
+
+def _rows(function: Any) -> Any:
+    for option in reversed(rows_options):
+        function = option(function)
+    return function
+
+
+def _roster(roster: Path | None, id_column: str | None) -> Any:
+    from .assignment import load_roster
+
+    return load_roster(roster, id_column) if roster is not None else None
 
 
 @cli.command()
 @click.argument("assignment_file", metavar="ASSIGNMENT",
                 type=click.Path(dir_okay=False, path_type=Path))
 @grades_option
-def release(assignment_file: Path, out: Path) -> None:
+@_rows
+def release(assignment_file: Path, out: Path, roster: Path | None, id_column: str | None
+            ) -> None:
     """Show students the expected values and worked solutions of a graded assignment.
 
     Records the release in OUT's gradebook (it is never taken back: later grade-all
@@ -573,7 +598,8 @@ def release(assignment_file: Path, out: Path) -> None:
     from .batch import refresh_outputs
 
     assignment = load_assignment(assignment_file)
-    summary = refresh_outputs(assignment, out, release="grader release")
+    summary = refresh_outputs(assignment, out, release="grader release",
+                              roster=_roster(roster, id_column))
     click.echo(f"Released {assignment.name}: the reports in {summary.students_dir}/ show "
                "expected values and solutions")
 
@@ -588,8 +614,10 @@ def release(assignment_file: Path, out: Path) -> None:
 @click.option("--assignment", "assignment_file", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="The assignment file.")
 @grades_option
+@_rows
 def override(student: str, exercise_id: str, part_id: str, score: float | None, reason: str,
-             clear: bool, assignment_file: Path, out: Path) -> None:
+             clear: bool, assignment_file: Path, out: Path, roster: Path | None,
+             id_column: str | None) -> None:
     """Set one part's score by hand, with a reason; it outlives regrades.
 
     The override is its own record in the gradebook (the graded attempts stay as they
@@ -617,12 +645,13 @@ def override(student: str, exercise_id: str, part_id: str, score: float | None, 
     top = part.points * assignment.scale(exercise_id)
     if score is not None and not 0 <= score <= top:
         raise GraderError(f"a score for {exercise_id} → {part_id} is between 0 and {top:g}")
+
     def record(book: Gradebook) -> None:
         if not book.attempts(student, assignment.name):
             raise GraderError(f"{student} has no graded attempt of {assignment.name} in {out}")
         book.override(student, assignment.name, exercise_id, part_id, score, reason)
 
-    refresh_outputs(assignment, out, change=record)
+    refresh_outputs(assignment, out, change=record, roster=_roster(roster, id_column))
     what = "withdrawn" if score is None else f"set to {points(score)} / {points(top)}"
     click.echo(f"{student}: {exercise_id} → {part_id} {what} ({reason})")
 

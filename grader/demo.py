@@ -85,7 +85,8 @@ def run_demo(out: Path, progress: Callable[[str], None] | None = None,
     for folder in folders.values():
         if folder.exists():
             shutil.rmtree(folder)
-    generate(assignment, students, folders["students"])
+    # handed out: the record goes beside OUT/assignment.yaml
+    generate(assignment, students, folders["students"], record=True)
     for student in students:
         submission = folders["submissions"] / student.id
         shutil.copytree(folders["students"] / student.id, submission)

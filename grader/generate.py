@@ -29,8 +29,13 @@ PRACTICE_BANK = ".grader/bank"
 
 
 def generate(assignment: Assignment, students: Iterable[Student], out: Path,
-             progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write every student's folder under `out` and the answer key; return the folders."""
+             progress: Callable[[str], None] | None = None, *,
+             record: bool = False) -> list[Path]:
+    """Write every student's folder under `out` and the answer key; return the folders.
+
+    `record`: also record each student's variant beside the assignment file (see
+    handout.py), as `grader generate` does: the variants are then handed out, and
+    grading refuses a spec change that alters them."""
     out.mkdir(parents=True, exist_ok=True)
     folders = []
     key_students = []
@@ -42,9 +47,10 @@ def generate(assignment: Assignment, students: Iterable[Student], out: Path,
                              "exercises": exercise_views(assignment, student.id, key=True)})
         if progress:
             progress(student.id)
-    from .handout import record
+    if record:
+        from . import handout
 
-    record(assignment, [str(s["student"]) for s in key_students])
+        handout.record(assignment, [str(s["student"]) for s in key_students])
     title = f"Answer key: {assignment.title}"
     write_atomic(out / "answer-key.html", render.page("answer_key.html.j2", title=title,
                                                  assignment=assignment.name,

@@ -131,3 +131,19 @@ def test_find_student_prefers_the_first_submitter_on_the_roster() -> None:
     found = find_student(group, roster)
     assert found is not None and (found.student, found.by) == ("ada", "email = roster email")
     assert find_student({"users": "nonsense"}, roster) is None
+
+
+def test_gradescope_shows_no_expected_value_before_a_release(autograder: Path) -> None:
+    """Gradescope's results are the student's to read: an empty upload (or a wrong one)
+    must not hand back the expected answers or the worked solution of their variant."""
+    from grader import views
+
+    data = run_submission(autograder, metadata("ada@uni.example", "s2026001"), None)
+    assert data["extra_data"]["student"] == "s2026001"
+    text = json.dumps(data, ensure_ascii=False)
+    assignment = load_assignment(autograder / "source" / "assignment.yaml")
+    variant = assignment.variant("s2026001", "bayes/medical-test")
+    for part in variant.spec.parts:
+        if part.kind in ("numeric", "symbolic"):
+            assert views.expected_text(variant, part) not in text, part.id
+    assert "Expected" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -173,3 +174,23 @@ def test_validate_runs_the_reference_on_every_public_example(
                           "mle/half", seeds=1)
     assert len(report.problems) == 1
     assert "example 2 of part 'code'" in report.problems[0]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda m: m["exercises"][0]["parts"][0].pop("points"),
+    lambda m: m["exercises"][0]["parts"][-1].pop("tolerance"),
+    lambda m: m["exercises"][0].update(parts="none"),
+    lambda m: m["exercises"][0]["parts"][0].update(kind="essay"),
+    lambda m: m["exercises"][0]["parts"][-1]["examples"][0].pop("output"),
+])
+def test_a_hand_edited_grader_yaml_is_one_line_not_a_traceback(
+        folder: Path, damage: Callable[[dict[str, Any]], object]) -> None:
+    import yaml
+
+    meta = yaml.safe_load((folder / ".grader.yaml").read_text())
+    damage(meta)
+    (folder / ".grader.yaml").write_text(yaml.safe_dump(meta))
+    result = CliRunner().invoke(cli, ["check", str(folder)])
+    assert result.exit_code == 1
+    assert "damaged file" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -161,6 +161,7 @@ def test_private_template_carries_no_bank(private: Path) -> None:
     assert ".grader/bank/" in (private / ".gitignore").read_text()
     readme = (private / "README.md").read_text()
     assert "GRADER_BANK_TOKEN" in readme and "some-org/hw-bank" in readme
+    assert "grader check\n" in readme          # graded work's check needs no bank
     # no false claim: a student who edits the workflow can read what it reads
     assert "secret" not in readme.replace("a secret is only as safe", "").replace(
         "the secret,", "").replace("organization secret", "")

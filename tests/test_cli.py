@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import click
@@ -234,7 +235,9 @@ def test_singular_and_plural(tmp_path: Path) -> None:
     preview = CliRunner().invoke(cli, ["preview", "bayes/medical-test"], catch_exceptions=False)
     assert re.search(r", 1 point$", preview.output, re.M) and "1 points" not in preview.output
     (tmp_path / "roster.csv").write_text("id\nada\n")
-    one = CliRunner().invoke(cli, ["generate", str(DEMO_ASSIGNMENT), "--roster",
+    # a copy: generate records the handed-out variants beside the assignment file
+    shutil.copy(DEMO_ASSIGNMENT, tmp_path / "assignment.yaml")
+    one = CliRunner().invoke(cli, ["generate", str(tmp_path / "assignment.yaml"), "--roster",
                                    str(tmp_path / "roster.csv"), "--out", str(tmp_path / "o")],
                              catch_exceptions=False)
     assert "Wrote 1 student folder to" in one.output

@@ -151,6 +151,10 @@ def test_an_override_is_its_own_record_shown_and_kept_through_regrades(course: P
                "--assignment", str(course / "hw.yaml"), "--out", str(course / "grades"))
     assert done.exit_code == 0, done.output
     assert rows(course)["bob"]["score"] == "1"
+    for lms_csv in ("canvas.csv", "moodle.csv"):      # the LMS imports follow
+        bob = [r for r in csv.reader(io.StringIO((course / "grades" / lms_csv).read_text()))
+               if "bob" in r]
+        assert len(bob) == 1 and "1" in bob[0], (lms_csv, bob)
     report = json.loads((course / "grades" / "students" / "bob.json").read_text())
     part = report["exercises"][0]["parts"][0]
     assert part["score"] == 1 and "typo in the prompt" in part["feedback"]

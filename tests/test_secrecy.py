@@ -146,7 +146,7 @@ def test_flipping_settings_in_grader_yaml_reveals_nothing(
 def hand_ins(generated: tuple[Assignment, Path], tmp_path_factory: pytest.TempPathFactory
              ) -> tuple[Path, dict[str, dict[str, str]]]:
     """alice pushed nothing (the template's stubs); bob wrote typical mistakes and no code
-    (function feedback is issue 13's: see test_function_feedback_shows_no_expected_value)."""
+    (wrong code: test_function_feedback_shows_no_expected_value)."""
     assignment, out = generated
     root = tmp_path_factory.mktemp("hand-ins")
     (root / "alice").mkdir()
