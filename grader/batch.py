@@ -417,13 +417,6 @@ def refresh_outputs(assignment: Assignment, out: Path, *, release: str | None = 
     return summary
 
 
-def _summary(out: Path) -> BatchSummary:
-    """A summary naming every output grade-all writes in `out`."""
-    return BatchSummary(out=out, gradebook=out / GRADEBOOK_FILE, grades_csv=out / CSV_FILE,
-                        canvas_csv=out / lms.CANVAS_FILE, moodle_csv=out / lms.MOODLE_FILE,
-                        students_dir=out / STUDENTS_DIR)
-
-
 def students_to_grade(folders: dict[str, Path] | Path, roster: list[Student] | None,
                       out: Path | None = None) -> list[Student]:
     """The roster, or else every folder whose name can be a student id. `folders` is
