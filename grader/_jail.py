@@ -245,19 +245,32 @@ def enter_zygote_jail(binds: list[str], masks: list[str], root: str = "/tmp") ->
                      "unshare (user namespace: are unprivileged user namespaces enabled?)")
             _map_ids(proc_fd, uid, gid, uid, gid)
         _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
-        _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
-        for kind, path in entries:  # parents first
-            if kind == "link":
-                target = root + path
-                os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-                if not os.path.lexists(target):
-                    os.symlink(os.readlink(path), target)
-                continue
-            _bind_read_only(path, _make_path(root, path, kind == "dir"))
-        for path in _DEVICES:
-            if os.path.exists(path):
-                target = _make_path(root, path, directory=False)
-                _mount(path, target, None, _MS_BIND)
+        # Each source is held by a descriptor before the new root covers `root`: a runtime
+        # under it (a virtualenv in /tmp, say) stays reachable, through /proc/self/fd.
+        held = {path: os.open(path, os.O_PATH | os.O_CLOEXEC)
+                for kind, path in entries if kind != "link"}
+        held.update((path, os.open(path, os.O_PATH | os.O_CLOEXEC))
+                    for path in _DEVICES if os.path.exists(path))
+        links = {path: os.readlink(path) for kind, path in entries if kind == "link"}
+        try:
+            _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV,
+                   "size=1m,nr_inodes=4096,mode=0755")
+            for kind, path in entries:  # parents first
+                if kind == "link":
+                    target = root + path
+                    os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+                    if not os.path.lexists(target):
+                        os.symlink(links[path], target)
+                    continue
+                _bind_read_only(f"/proc/self/fd/{held[path]}",
+                                _make_path(root, path, kind == "dir"))
+            for path in _DEVICES:
+                if path in held:
+                    _mount(f"/proc/self/fd/{held[path]}",
+                           _make_path(root, path, directory=False), None, _MS_BIND)
+        finally:
+            for fd in held.values():
+                os.close(fd)
         for path in masks:
             target = root + os.path.normpath(path)
             if os.path.isdir(target) and not os.path.islink(target):

@@ -49,12 +49,28 @@ def _claim(out: Path) -> None:
     earlier demo made."""
     if out.exists() and not out.is_dir():
         raise GraderError(f"{out} exists and is not a folder; choose another --out")
-    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()) \
+            and not _older_demo(out):
         raise GraderError(f"{out} already holds files that `grader demo` did not write; "
                           "choose another --out (an empty or new folder)")
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / MARKER, "Written by `grader demo`: it may replace what it wrote "
                  "here (assignment.yaml, roster.csv, students/, submissions/, report/).\n")
+
+
+def _older_demo(out: Path) -> bool:
+    """A folder a demo wrote before demos marked theirs: only the demo's own entries,
+    its assignment file unchanged."""
+    entries = {p.name for p in out.iterdir()}
+    if not entries <= {"assignment.yaml", "assignment.handed-out.json", "roster.csv",
+                       "students", "submissions", "report"}:
+        return False
+    demo = resources.files("grader").joinpath("demo")
+    try:
+        return (out / "assignment.yaml").read_text("utf-8") in {
+            demo.joinpath(name).read_text("utf-8") for name in LESSONS.values()}
+    except OSError:
+        return False
 
 
 def run_demo(out: Path, progress: Callable[[str], None] | None = None,

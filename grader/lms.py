@@ -61,12 +61,11 @@ def canvas_column(assignment: Assignment, people: Iterable[Student]) -> str:
     """The assignment's column header: an existing Canvas assignment's if the roster is a
     Canvas export that has one named like this assignment, else the assignment's title."""
     wanted = {assignment.name.casefold(), assignment.title.casefold()}
-    for student in people:
-        for header in student.columns:
-            match = re.fullmatch(r"(.*\S)\s*\(\d+\)", header.strip())
-            if match and match.group(1).casefold() in wanted:
-                return header.strip()
-        break
+    first = next(iter(people), None)           # every row of a roster has its header
+    for header in first.columns if first is not None else ():
+        match = re.fullmatch(r"(.*\S)\s*\(\d+\)", header.strip())
+        if match and match.group(1).casefold() in wanted:
+            return header.strip()
     return assignment.title
 
 

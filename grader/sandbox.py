@@ -97,6 +97,8 @@ WARM_ENV = "GRADER_SANDBOX_WARM"  # "0" (or false, no, off): a fresh interpreter
 ZYGOTE_TIMEOUT = 10.0  # for a reply of the zygote, beyond the waits a request asks for
 _KILL_AFTER = 10.0  # a killed child that is still not reaped after this is an error
 _EOF_GRACE = 2.0  # after the reply pipe closed, how long the child may take to exit
+_PUMP_GRACE = 2.0  # threads serving the pipes (Windows): the wait for a call's output marker
+_PUMP_QUIET = 0.05  # ... and, for the import's output (no marker), the quiet that ends it
 _MAX_ZYGOTE_FAILURES = 3  # deaths in a row before this process stops using a zygote
 
 _POLLIN = getattr(select, "POLLIN", 1)  # Windows has no poll(2), and no constants
@@ -641,14 +643,25 @@ class Sandbox:
         (up to what is there, for the start-up and the import, which have no marker)."""
         if not self._output.marking:
             self._drain_output()
+            if self._io.lags:  # a thread may still be fetching it: until a short quiet
+                while self._io.wait_readable(self._out, _PUMP_QUIET) and \
+                        self._drain_output():
+                    pass
             return
+        deadline = time.monotonic() + _PUMP_GRACE
         for _ in range(_DRAIN_CHUNKS):
             if self._output.has_ended(seq):
                 return
             try:
                 data = self._io.read(self._out, _CHUNK)
             except BlockingIOError:
-                return
+                # the marker was written before the reply: with threads serving the pipes
+                # (Windows) it may not have been fetched yet; otherwise it is not coming
+                left = deadline - time.monotonic()
+                if not self._io.lags or left <= 0 or \
+                        not self._io.wait_readable(self._out, left):
+                    return
+                continue
             if not data:
                 return
             self._output.feed(data)
@@ -912,8 +925,10 @@ class _FdIO:
     def write(self, fd: int, data: memoryview) -> int:
         return os.write(fd, data)
 
-    def wait_readable(self, fd: int, timeout: float) -> None:
-        select.select([fd], [], [], timeout)
+    lags = False  # what was written before a reply is in the pipe when it is read
+
+    def wait_readable(self, fd: int, timeout: float) -> bool:
+        return bool(select.select([fd], [], [], timeout)[0])
 
     def close(self) -> None:
         pass
@@ -987,9 +1002,11 @@ class _ThreadedIO:
             self._cond.notify_all()
         return len(data)
 
-    def wait_readable(self, fd: int, timeout: float) -> None:
+    lags = True  # a pipe's thread may not have fetched what came before a reply yet
+
+    def wait_readable(self, fd: int, timeout: float) -> bool:
         with self._cond:
-            self._cond.wait_for(lambda: self.ready({fd}), timeout)
+            return bool(self._cond.wait_for(lambda: self.ready({fd}), timeout))
 
     def close(self) -> None:
         with self._cond:

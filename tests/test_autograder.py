@@ -60,11 +60,18 @@ def autograder(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert all(modes[n] & stat.S_IXUSR for n in ("setup.sh", "run_autograder"))
     root = folder / "autograder"
     unpack(archive, root)
+    # The venv setup.sh makes sees this machine's packages (no network needed); pip is
+    # told to install the shipped wheel there even if this machine has the grader (CI
+    # installs it before the tests), and not to touch the dependencies.
     env = {"PATH": "/usr/bin:/bin", "HOME": str(folder), "GRADER_AUTOGRADER_ROOT": str(root),
-           "GRADER_PYTHON": sys.executable}
+           "GRADER_PYTHON": sys.executable, "PIP_FORCE_REINSTALL": "1", "PIP_NO_DEPS": "1"}
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=env,
                            capture_output=True, text=True, timeout=600)
     assert setup.returncode == 0, setup.stderr
+    where = subprocess.run([str(root / "venv" / "bin" / "python"), "-c",
+                            "import grader; print(grader.__file__)"], cwd=root,
+                           capture_output=True, text=True, check=True)
+    assert where.stdout.startswith(str(root / "venv"))       # the wheel from the zip
     return root
 
 

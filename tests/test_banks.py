@@ -181,3 +181,23 @@ def test_list_searches_several_banks(course: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "distances/kl-coins" in result.output and "bayes/medical-test" in result.output
     assert f"in the bundled bank + {(course / 'my-bank').resolve()}" in result.output
+
+
+def test_a_gradescope_autograder_carries_the_instructors_exercises(course: Path) -> None:
+    from grader.autograder import make_autograder, unpack
+    from grader.source import Source
+
+    assignment = load_assignment(course / "course" / "hw2.yaml")
+    roster = load_roster(course / "course" / "roster.csv")
+    archive = make_autograder(assignment, roster, course / "course" / "roster.csv",
+                              course / "gs", source=Source("probgrader==0.1.0"))
+    unpack(archive, course / "autograder")
+    source = course / "autograder" / "source"
+    # the instructor's exercise travels in the zip; the bundled one comes with the grader
+    assert (source / "bank" / "exercises" / "distances" / "kl-coins.yaml").is_file()
+    assert (source / "bank" / "solutions" / "distances" / "kl-coins.py").is_file()
+    assert not (source / "bank" / "exercises" / "bayes").exists()
+    copy = load_assignment(source / "assignment.yaml")
+    assert copy.exercise_ids == assignment.exercise_ids
+    assert copy.max_score == assignment.max_score
+    assert str(course) not in (source / "assignment.yaml").read_text()

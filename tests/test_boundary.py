@@ -255,3 +255,20 @@ def test_behind_the_boundary_nothing_of_the_host_is_reached(
         assert left.stdout == ""  # no process of the user left
         assert not [p for p in Path("/tmp").iterdir()
                     if p.lstat().st_uid == ATTACK_UID and p.lstat().st_mtime >= started]
+
+
+def test_a_runtime_under_tmp_is_shown_in_the_jail(tmp_path: Path) -> None:
+    """The jail's new root is mounted over /tmp (in its own mount namespace): a Python
+    whose packages live under /tmp (a virtualenv there) must still be reachable."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True, timeout=300)
+    script = ("from grader.sandbox import Sandbox\n"
+              "with Sandbox(b'import numpy as np\\ndef f(x):\\n    return float(np.sum(x))\\n')"
+              " as box:\n"
+              "    print(box.jailed, box.call('f', {'x': [1, 2]}).value)\n")
+    done = subprocess.run([str(venv / "bin" / "python"), "-c", script], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "3.0"]

@@ -221,6 +221,13 @@ def test_demo_never_deletes_a_folder_it_did_not_make(tmp_path: Path) -> None:
     empty.mkdir()
     assert CliRunner().invoke(cli, ["demo", "--out", str(empty)]).exit_code == 0
     assert CliRunner().invoke(cli, ["demo", "--out", str(empty)]).exit_code == 0
+    # and one an older version wrote before demos marked theirs
+    (empty / ".grader-demo").unlink()
+    assert CliRunner().invoke(cli, ["demo", "--out", str(empty)]).exit_code == 0
+    (empty / ".grader-demo").unlink()
+    (empty / "notes.txt").write_text("mine\n")
+    assert CliRunner().invoke(cli, ["demo", "--out", str(empty)]).exit_code == 1
+    assert (empty / "notes.txt").read_text() == "mine\n"
 
 
 def test_singular_and_plural(tmp_path: Path) -> None:
