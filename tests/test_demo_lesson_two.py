@@ -64,3 +64,25 @@ def test_every_listed_mistake_is_named(assignment: Assignment, tmp_path: Path) -
                     assert part.score == pytest.approx(mistake.credit * part.max_score), where
                 seen.add(mistake.note)
     assert seen >= MISCONCEPTIONS, MISCONCEPTIONS - seen
+
+
+def test_a_student_checks_lesson_two_against_its_public_examples(
+        assignment: Assignment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`grader check` in a generated lesson-two folder: the reference code passes every
+    function part's public examples, and the first listed wrong code fails them."""
+    from grader.assignment import Student
+    from grader.generate import generate
+
+    (folder,) = generate(assignment, [Student("ada")], tmp_path / "hw")
+    functions = [p.function for v in assignment.variants("ada") for p in v.spec.parts
+                 if p.kind == "function"]
+    assert len(functions) == 6
+    monkeypatch.chdir(folder)
+    for style, verdict in (("perfect", "1 of 1 public examples pass"),
+                           ("mistakes", "0 of 1 public examples pass")):
+        write_submission(assignment, "ada", folder, style)
+        result = CliRunner().invoke(cli, ["check"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        ran = [line for line in result.output.splitlines() if "public examples pass" in line]
+        assert len(ran) == len(functions), result.output
+        assert all(verdict in line for line in ran), result.output
