@@ -788,6 +788,54 @@ def gradescope(assignment_file: Path, roster: Path, id_column: str | None, out: 
                "its autograder")
 
 
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, metavar="ASSIGNMENT_OR_IDS...")
+@click.option("--format", "fmt", required=True, type=click.Choice(["moodle", "qti"]),
+              help="moodle: Moodle XML (Question bank → Import); qti: a QTI 2.1 zip "
+                   "(Canvas, Blackboard and other QTI consumers).")
+@click.option("--variants", default=10, show_default=True, type=click.IntRange(1, 1000),
+              help="Variants per exercise, from which the LMS picks one per student.")
+@click.option("--seed", default="1", show_default=True,
+              help="Draws the variants (with each variant's index); the same seed gives "
+                   "the same bank. Never an assignment's salt.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write (.xml for moodle, .zip for qti).")
+@bank_option
+def export(sources: tuple[str, ...], fmt: str, variants: int, seed: str, out: Path,
+           bank_dir: tuple[Path, ...]) -> None:
+    """Export exercises as an LMS quiz bank: Moodle XML or a QTI 2.1 package.
+
+    Give an assignment file or exercise ids. Each exercise becomes a question category
+    (Moodle) or a section of item variants (QTI); numeric parts are numerical questions
+    accepting the precision policy's interval, choice parts multiple choice, several
+    parts one cloze question (Moodle) or one item (QTI); listed mistakes keep their
+    feedback and credit, and the worked solution is the general feedback. Symbolic and
+    function parts are left out, each with a notice.
+
+    Example:
+
+        grader export hw1.yaml --format moodle --variants 20 --out hw1-moodle.xml
+    """
+    from .assignment import load_assignment
+    from .export import export as run
+    from .export import from_assignment, from_ids
+
+    first = Path(sources[0])
+    if len(sources) == 1 and first.suffix in (".yaml", ".yml") and first.is_file():
+        if bank_dir:
+            raise click.UsageError("--bank goes with exercise ids; an assignment names its "
+                                   "own bank")
+        assignment = load_assignment(first)
+        specs, name = from_assignment(assignment), assignment.name
+    else:
+        specs, name = from_ids(_bank(bank_dir), list(sources)), "grader-export"
+    result = run(specs, fmt, out, variants=variants, seed=seed, name=name)
+    click.echo(f"Exported {plural(result.exercises, 'exercise')} "
+               f"({plural(result.questions, 'question')}) to {result.path}")
+    for notice in result.notices:
+        click.echo(f"  note: {notice}")
+
+
 @cli.command(hidden=True)
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
               help="Gradescope's folder (default: $GRADER_AUTOGRADER_ROOT or /autograder).")

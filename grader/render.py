@@ -39,6 +39,7 @@ __all__ = [
     "frac",
     "latex_to_mathml",
     "markdown_to_html",
+    "markdown_to_tex_html",
     "math_errors",
     "num",
     "odds",
@@ -928,16 +929,36 @@ def _render_image(
     return f'<span class="image-omitted">[image: {html.escape(alt)}]</span>'
 
 
+def _render_tex_inline(
+    self: object, tokens: Sequence[Token], idx: int, options: object, env: object
+) -> str:
+    return html.escape(f"\\({tokens[idx].content}\\)", quote=False)
+
+
+def _render_tex_display(
+    self: object, tokens: Sequence[Token], idx: int, options: object, env: object
+) -> str:
+    return html.escape(f"\\[{tokens[idx].content}\\]", quote=False)
+
+
+def _render_tex_block(
+    self: object, tokens: Sequence[Token], idx: int, options: object, env: object
+) -> str:
+    return f"<p>{_render_tex_display(self, tokens, idx, options, env)}</p>\n"
+
+
 @functools.cache
-def _markdown() -> MarkdownIt:
+def _markdown(tex: bool = False) -> MarkdownIt:
+    """The Markdown renderer; `tex` keeps formulas as TeX between \\( \\) and \\[ \\]
+    (what an LMS's MathJax or TeX filter typesets) rather than MathML."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     md.inline.ruler.before("escape", "math_inline", _math_inline_rule)
     md.block.ruler.before(
         "fence", "math_block", _math_block_rule, {"alt": ["paragraph", "blockquote", "list"]}
     )
-    md.add_render_rule("math_inline", _render_math_inline)
-    md.add_render_rule("math_display", _render_math_display)
-    md.add_render_rule("math_block", _render_math_block)
+    md.add_render_rule("math_inline", _render_tex_inline if tex else _render_math_inline)
+    md.add_render_rule("math_display", _render_tex_display if tex else _render_math_display)
+    md.add_render_rule("math_block", _render_tex_block if tex else _render_math_block)
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("link_close", _render_link_close)
     md.add_render_rule("image", _render_image)
@@ -986,6 +1007,15 @@ def _markdown_shape(md: str) -> str:
 def _markdown_inline(md: str) -> str:
     """Like `markdown_to_html` for one line, without the enclosing <p>."""
     return str(_markdown().renderInline(md, {}))
+
+
+def markdown_to_tex_html(md: str, *, inline: bool = False) -> str:
+    """An HTML fragment for Markdown as `markdown_to_html` makes it, but with formulas as
+    TeX between \\( \\) and \\[ \\]: quiz banks (Moodle, QTI) go to an LMS whose
+    filter typesets them, and whose HTML cleaning may drop MathML. `inline`: one line,
+    without the enclosing <p>."""
+    renderer = _markdown(tex=True)
+    return str(renderer.renderInline(md, {}) if inline else renderer.render(md, {}))
 
 
 def _math_tokens(tokens: Sequence[Token]) -> Iterator[Token]:
