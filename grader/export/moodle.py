@@ -71,6 +71,8 @@ def _common(question: Question, kind: str, text: str, grade: float | None) -> ET
         ET.SubElement(element, "defaultgrade").text = f"{grade:g}"
     ET.SubElement(element, "penalty").text = PENALTY
     ET.SubElement(element, "hidden").text = "0"
+    # The variant's seed, so that `grader preview ID --seed N` shows it again.
+    ET.SubElement(element, "idnumber").text = f"{question.exercise_id} seed {question.seed}"
     return element
 
 

@@ -93,7 +93,9 @@ def item(question: Question) -> ET.Element:
     """One variant as an assessmentItem."""
     root = ET.Element("assessmentItem", {
         f"{{{XSI}}}schemaLocation": SCHEMA, "identifier": item_id(question),
-        "title": f"{question.title} ({question.name})", "adaptive": "false",
+        "title": f"{question.title} ({question.name})",
+        # the variant's seed, so that `grader preview ID --seed N` shows it again
+        "label": f"{question.exercise_id} seed {question.seed}", "adaptive": "false",
         "timeDependent": "false"})
     for part in question.parts:
         if part.kind == "numeric":
