@@ -2,10 +2,10 @@
 and an assessmentTest whose section per exercise selects one of its variants.
 
 An item holds every exported part of its exercise (a composite item: one interaction per
-part). Its own responseProcessing scores it: a numeric part with `equal` in absolute
-tolerance mode over the precision policy's accepted interval, each listed mistake with
-its own interval (or, for a choice, its option) and its exact credit, and the mistake's
-feedback and the worked solution as modalFeedback. Math is TeX between \\( \\).
+part). Its own responseProcessing scores it: a numeric part tests the precision policy's
+accepted interval, each listed mistake its own interval (or, for a choice, its option)
+and gives its exact credit; the mistake's feedback (one outcome per part) and the worked
+solution are modalFeedback. Math is TeX between \\( \\).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
 SCHEMA = f"{NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
 CP_SCHEMA = f"{CP} http://www.imsglobal.org/xsd/imscp_v1p1.xsd"
 SOLUTION = "SOLUTION"
+SHOW_SOLUTION = "SHOW_SOLUTION"
 
 ET.register_namespace("xsi", XSI)
 
@@ -113,8 +114,9 @@ def item(question: Question) -> ET.Element:
         outcome = _sub(root, "outcomeDeclaration", identifier=ident, cardinality="single",
                        baseType=base)
         _sub(_sub(outcome, "defaultValue"), "value", default)
-    _sub(root, "outcomeDeclaration", identifier="FEEDBACK", cardinality="multiple",
-         baseType="identifier")
+    for feedback in [*(_feedback_outcome(p) for p in question.parts), SHOW_SOLUTION]:
+        _sub(root, "outcomeDeclaration", identifier=feedback, cardinality="single",
+             baseType="identifier")
     body = _sub(root, "itemBody")
     stem = _sub(body, "div", **{"class": "stem"})
     _html(stem, question.stem)
@@ -135,14 +137,14 @@ def item(question: Question) -> ET.Element:
     processing = _sub(root, "responseProcessing")
     for part in question.parts:
         _score(processing, part)
-    _add_feedback(processing, SOLUTION)
+    _set(processing, SHOW_SOLUTION, SOLUTION)
     for part in question.parts:
         for index, (feedback, _) in enumerate(_mistakes(part)):
-            modal = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK",
+            modal = _sub(root, "modalFeedback", outcomeIdentifier=_feedback_outcome(part),
                          identifier=feedback_id(part, index), showHide="show")
             _html(_sub(modal, "div"), feedback)
     if question.solution:
-        modal = _sub(root, "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=SOLUTION,
+        modal = _sub(root, "modalFeedback", outcomeIdentifier=SHOW_SOLUTION, identifier=SOLUTION,
                      showHide="show", title="Solution")
         _html(_sub(modal, "div"), question.solution)
     return root
@@ -160,19 +162,25 @@ def _mistakes(part: QuizPart) -> list[tuple[str, float]]:
 
 
 def _condition(parent: ET.Element, part: QuizPart, index: int) -> ET.Element:
-    """The test that the response is the part's answer `index` (0: the right one)."""
-    response = ET.Element("variable", identifier=response_id(part))
+    """The test that the response is the part's answer `index` (0: the right one).
+
+    A numeric interval is `and(gte, lte)` rather than `equal` in absolute tolerance
+    mode: the same test, and players that implement no tolerance modes (qti-components
+    does not) still score it.
+    """
     if part.kind == "numeric":
         answer = part.answers[index]
-        test = _sub(parent, "equal", toleranceMode="absolute",
-                    tolerance=f"{number(answer.tolerance)} {number(answer.tolerance)}")
-        test.append(response)
-        _sub(test, "baseValue", number(answer.value), baseType="float")
+        test = _sub(parent, "and")
+        for tag, bound in (("gte", answer.value - answer.tolerance),
+                           ("lte", answer.value + answer.tolerance)):
+            compare = _sub(test, tag)
+            _sub(compare, "variable", identifier=response_id(part))
+            _sub(compare, "baseValue", number(bound), baseType="float")
         return test
     chosen = ([i for i, c in enumerate(part.choices) if c.credit == 1.0] if index == 0 else
               [i for i, c in enumerate(part.choices) if c.note is not None][index - 1:index])
     test = _sub(parent, "match")
-    test.append(response)
+    _sub(test, "variable", identifier=response_id(part))
     _sub(test, "baseValue", _choice_id(part, chosen[0]), baseType="identifier")
     return test
 
@@ -184,11 +192,15 @@ def _add_score(parent: ET.Element, points: float) -> None:
     _sub(total, "baseValue", repr(float(points)), baseType="float")
 
 
-def _add_feedback(parent: ET.Element, ident: str) -> None:
-    setter = _sub(parent, "setOutcomeValue", identifier="FEEDBACK")
-    both = _sub(setter, "multiple")
-    _sub(both, "variable", identifier="FEEDBACK")
-    _sub(both, "baseValue", ident, baseType="identifier")
+def _feedback_outcome(part: QuizPart) -> str:
+    return f"FEEDBACK_{identifier(part.id)}"
+
+
+def _set(parent: ET.Element, outcome: str, value: str) -> None:
+    """One feedback outcome per part (single cardinality), not one `multiple` outcome
+    for the item: players differ on `multiple` over a NULL variable."""
+    _sub(_sub(parent, "setOutcomeValue", identifier=outcome), "baseValue", value,
+         baseType="identifier")
 
 
 def _score(processing: ET.Element, part: QuizPart) -> None:
@@ -203,7 +215,7 @@ def _score(processing: ET.Element, part: QuizPart) -> None:
         _condition(branch, part, index + 1)
         if credit > 0:
             _add_score(branch, part.points * credit)
-        _add_feedback(branch, feedback_id(part, index))
+        _set(branch, _feedback_outcome(part), feedback_id(part, index))
 
 
 def _test(name: str, sections: list[tuple[str, str, list[str]]]) -> ET.Element:
