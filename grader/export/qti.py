@@ -110,7 +110,7 @@ def item(question: Question) -> ET.Element:
                            if c.credit == 1.0)
         _sub(_sub(declaration, "correctResponse"), "value", correct)
     for ident, base, default in (("SCORE", "float", "0"),
-                                 ("MAXSCORE", "float", f"{question.points:g}")):
+                                 ("MAXSCORE", "float", number(question.points))):
         outcome = _sub(root, "outcomeDeclaration", identifier=ident, cardinality="single",
                        baseType=base)
         _sub(_sub(outcome, "defaultValue"), "value", default)
