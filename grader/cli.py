@@ -821,7 +821,9 @@ def export(sources: tuple[str, ...], fmt: str, variants: int, seed: str, out: Pa
     from .export import from_assignment, from_ids
 
     first = Path(sources[0])
-    if len(sources) == 1 and first.suffix in (".yaml", ".yml") and first.is_file():
+    if len(sources) == 1 and first.suffix in (".yaml", ".yml"):
+        if not first.is_file():
+            raise GraderError(f"{first}: no such assignment file")
         if bank_dir:
             raise click.UsageError("--bank goes with exercise ids; an assignment names its "
                                    "own bank")

@@ -338,11 +338,13 @@ def test_cloze_escapes_what_ends_an_embedded_answer(make_bank: Callable[..., Pat
     assert [a.fraction for a in choice.answers] == [0.0, 1.0]
 
 
-def test_export_errors_are_one_line(tmp_path: Path) -> None:
-    run = CliRunner().invoke(cli, ["export", "no/such", "--format", "qti", "--out",
+@pytest.mark.parametrize("source", ["no/such", "missing.yaml"])
+def test_export_errors_are_one_line(source: str, tmp_path: Path) -> None:
+    run = CliRunner().invoke(cli, ["export", source, "--format", "qti", "--out",
                                    str(tmp_path / "x.zip")])
     assert run.exit_code == 1
-    assert run.output.startswith("Error: ") and "Traceback" not in run.output
+    assert run.output.startswith("Error: ") and run.output.count("\n") == 1
+    assert not (tmp_path / "x.zip").exists()
 
 
 def test_export_seed_is_not_a_students_seed() -> None:
