@@ -30,8 +30,8 @@ from grader.variants import Variant, as_float, make_variant
 
 from .conftest import ROOT
 
-DEMOS = [ROOT / "grader" / "demo" / "assignment.yaml",
-         ROOT / "grader" / "demo" / "assignment-2.yaml"]
+# Both demo assignments (with their points scales), then the whole bundled bank.
+SOURCES = ["assignment", "assignment-2", "bank"]
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
 CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
 
@@ -205,22 +205,29 @@ def _grader_credit(variant: Variant, part: Part, response: str) -> float:
     return check_answer(variant, part, response).credit
 
 
+def _source(kind: str) -> tuple[str, list[tuple[Spec, float]]]:
+    if kind == "bank":
+        bank = Bank(ROOT)
+        return "bank", from_ids(bank, list(bank.ids))
+    assignment = load_assignment(ROOT / "grader" / "demo" / f"{kind}.yaml")
+    return assignment.name, from_assignment(assignment)
+
+
 # ------------------------------------------------------------------------ Moodle
 
-@pytest.mark.parametrize("path", DEMOS, ids=lambda p: p.stem)
-def test_moodle_bank_of_the_demo_assignment_grades_as_the_grader(path: Path,
-                                                                 tmp_path: Path) -> None:
-    assignment = load_assignment(path)
+@pytest.mark.parametrize("kind", SOURCES)
+def test_moodle_bank_grades_as_the_grader(kind: str, tmp_path: Path) -> None:
+    name, sources = _source(kind)
+    variants = 2 if kind == "bank" else 4
     out = tmp_path / "bank.xml"
-    result = export(from_assignment(assignment), "moodle", out, variants=4, seed="s",
-                    name=assignment.name)
+    result = export(sources, "moodle", out, variants=variants, seed="s", name=name)
     questions = read_moodle(out.read_text(encoding="utf-8"))
-    specs = {i: assignment.spec(i) for i in assignment.exercise_ids}
-    exported = [i for i in assignment.exercise_ids if _quiz_parts(specs[i])]
-    # every exercise with a numeric or choice part is a category of 4 variants
+    specs = {spec.id: spec for spec, _ in sources}
+    exported = [i for i in specs if _quiz_parts(specs[i])]
+    # every exercise with a numeric or choice part is a category of its variants
     categories = {q.category for q in questions}
-    assert categories == {f"$course$/top/{assignment.name}/{i}" for i in exported}
-    assert result.questions == len(questions) == 4 * len(exported)
+    assert categories == {f"$course$/top/{name}/{i}" for i in exported}
+    assert result.questions == len(questions) == variants * len(exported)
     checked = 0
     for question in questions:
         variant = _variant(specs, question.idnumber)
@@ -426,14 +433,14 @@ def score_qti(item: ET.Element, responses: dict[str, object]) -> Scored:
                   feedback)
 
 
-@pytest.mark.parametrize("path", DEMOS, ids=lambda p: p.stem)
-def test_qti_package_of_the_demo_assignment_scores_as_the_grader(path: Path,
-                                                                 tmp_path: Path) -> None:
-    assignment = load_assignment(path)
+@pytest.mark.parametrize("kind", SOURCES)
+def test_qti_package_scores_as_the_grader(kind: str, tmp_path: Path) -> None:
+    name, sources = _source(kind)
+    variants = 2 if kind == "bank" else 3
     out = tmp_path / "bank.zip"
-    result = export(from_assignment(assignment), "qti", out, variants=3, seed="s",
-                    name=assignment.name)
-    specs = {i: assignment.spec(i) for i in assignment.exercise_ids}
+    result = export(sources, "qti", out, variants=variants, seed="s", name=name)
+    specs = {spec.id: spec for spec, _ in sources}
+    scales = {spec.id: scale for spec, scale in sources}
     with zipfile.ZipFile(out) as package:
         names = set(package.namelist())
         manifest = ET.fromstring(package.read("imsmanifest.xml"))
@@ -450,17 +457,19 @@ def test_qti_package_of_the_demo_assignment_scores_as_the_grader(path: Path,
         assert len(sections) == result.exercises
         for section in sections:
             assert section.find(f"{QTI}selection").get("select") == "1"  # type: ignore[union-attr]
-            assert len(section.findall(f"{QTI}assessmentItemRef")) == 3
+            assert len(section.findall(f"{QTI}assessmentItemRef")) == variants
         checked = 0
         for resource in items:
             item = ET.fromstring(package.read(resource.get("href", "")))
             assert item.get("identifier") == resource.get("identifier")
             variant = _variant(specs, item.get("label", ""))
             parts = _quiz_parts(variant.spec)
-            scale = assignment.scale(variant.spec.id)
+            scale = scales[variant.spec.id]
             modal = {m.get("identifier") for m in item.iter(f"{QTI}modalFeedback")}
             body = ET.tostring(item.find(f"{QTI}itemBody"), encoding="unicode")  # type: ignore[arg-type]
-            assert "\\(" in body and "<img" not in body
+            assert "<img" not in body and "<math" not in body
+            if "$" in variant.spec.prompt:
+                assert "\\(" in body                  # math for the LMS's MathJax
             for part in parts:
                 rid = f"RESPONSE_{part.id}"
                 for response in _responses(variant, part):
