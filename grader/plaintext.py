@@ -152,7 +152,7 @@ def tex_to_text(tex: str) -> str:
 
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.S)
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$")
-_CODE = re.compile(r"`([^`\n]+)`")
+_CODE = re.compile(r"`((?:[^`\n]|\n(?![ \t]*\n))+)`")  # may span lines, not paragraphs
 _STRONG = re.compile(r"\*\*(.+?)\*\*|__(.+?)__", re.S)
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?![\s*])(.+?)(?<![\s*])\*(?![\w*])"
                        r"|(?<![\w_])_(?![\s_])(.+?)(?<![\s_])_(?![\w_])", re.S)

@@ -45,8 +45,8 @@ def choose_exercises(bank: Bank, exercise_id: str | None = None,
     chosen = [i for i in bank.ids if i.split("/")[0] == topic]
     if not chosen:
         topics = sorted({i.split("/")[0] for i in bank.ids})
-        raise BankError(f"no topic '{topic}'{did_you_mean(topic, topics)}; the topics are: "
-                        + ", ".join(topics))
+        raise BankError(f"no topic '{topic}'{did_you_mean(topic, topics)} (topics: "
+                        + ", ".join(topics) + ")")
     return chosen
 
 
