@@ -366,14 +366,7 @@ class Sandbox:
             return
         for attempt in range(2):
             zygote = self._zygote()
-            work: Path | None = None
-            if not zygote.jailed:
-                if self._tmp is None:
-                    self._tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-")).resolve()
-                work = self._tmp / "work"
-                if os.path.lexists(work):
-                    remove_tree(work)
-                work.mkdir(mode=0o700)
+            work = None if zygote.jailed else self._host_workdir()
             try:
                 ready = self._launch(zygote, work)
                 break
@@ -415,15 +408,19 @@ class Sandbox:
         if self.isolation == "required":
             raise BoundaryUnavailable(
                 f"this system cannot isolate untrusted code ({reason}): {BOUNDARY_FIX}")
+        self.warm = False
+        ready = self._launch(None, self._host_workdir())
+        self._after_ready(ready)
+
+    def _host_workdir(self) -> Path:
+        """A fresh, empty working folder on the host, for a child without the jail."""
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-")).resolve()
         work = self._tmp / "work"
         if os.path.lexists(work):
             remove_tree(work)
         work.mkdir(mode=0o700)
-        self.warm = False
-        ready = self._launch(None, work)
-        self._after_ready(ready)
+        return work
 
     def _zygote(self) -> _Zygote:
         """The zygote for this session: the shared one, or one of this sandbox's own when
