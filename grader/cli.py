@@ -497,6 +497,7 @@ def practice(exercise_id: str | None, topic: str | None, solution: Path | None,
 
     Example:
 
+    \b
         grader practice bayes/medical-test
         grader practice --topic mle
     """

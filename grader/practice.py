@@ -15,15 +15,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import views
 from .bank import Bank
 from .checkers import Outcome, check_answer
 from .errors import BankError
-from .sandbox import Isolation
+from .reports.text import plural, points
 from .spec import Part
 from .suggest import did_you_mean
 from .variants import Variant, make_variant
+
+if TYPE_CHECKING:
+    from .sandbox import Isolation  # the sandbox (and NumPy) load only for a function part
 
 # How many times a new round redraws to get numbers other than the last round's
 # (an exercise with few possible variants may repeat; it is not worth more).
@@ -73,8 +77,6 @@ class Tally:
         self.max_points += part.points
 
     def summary(self) -> str:
-        from .reports.text import plural, points
-
         if not self.answered and not self.skipped:
             return "Nothing answered yet."
         text = (f"{self.correct} of {plural(self.answered, 'part')} right, "
