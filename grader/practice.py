@@ -196,6 +196,21 @@ class Practice:
             raise RuntimeError("no round yet")
         return views.expected_text(self.round.variant, part)
 
+    def read_back(self, part: Part, text: str) -> str | None:
+        """How a formula answer was read (`a/b*c` → `a·c / b`), for a wrong one: the
+        grouping the student meant may not be the one they wrote. None for other kinds
+        or what cannot be read."""
+        from .checkers.symbolic import read_formula
+        from .errors import ExpressionError
+        from .readback import readback
+
+        if self.round is None or part.kind != "symbolic":
+            return None
+        try:
+            return readback(read_formula(text, self.round.variant, part))
+        except ExpressionError:
+            return None
+
     def solution_text(self) -> str:
         """The worked solution of the current variant (Markdown with TeX), or ''."""
         if self.round is None or not self.round.variant.spec.solution:

@@ -153,7 +153,7 @@ class Session:
                 self.say(f"Could not check this part: {exc}; skipped.", "error")
                 self.practice.skip()
                 return None
-            self.feedback(part, outcome)
+            self.feedback(part, outcome, given=line)
             if outcome.status not in ("invalid", "missing"):
                 return None
 
@@ -190,7 +190,8 @@ class Session:
                 self.feedback(part, outcome, expected=False)
             return None
 
-    def feedback(self, part: Part, outcome: Outcome, *, expected: bool = True) -> None:
+    def feedback(self, part: Part, outcome: Outcome, *, expected: bool = True,
+                 given: str = "") -> None:
         status = outcome.status
         if status in ("invalid", "missing"):
             self.say(f"{MARKS[status]} {outcome.feedback}", status)
@@ -202,6 +203,9 @@ class Session:
             self.markdown(outcome.feedback, "  ")
         if outcome.note:
             self.say(f"  misconception: {outcome.note}")
+        read = self.practice.read_back(part, given) if status != "correct" else None
+        if read is not None:
+            self.say(f"  Your answer, as read: {read}")
         if status != "correct" and expected:
             self.say(f"  The answer: {self.practice.expected(part)}")
 

@@ -256,3 +256,11 @@ def test_cli_session_through_a_pipe_has_no_colour() -> None:
     assert result.exit_code == 0
     assert "Skipped. The answer:" in result.output and "Tally:" in result.output
     assert "\033[" not in result.output
+
+
+def test_a_wrong_formula_is_shown_as_it_was_read(bank: Bank) -> None:
+    # `s/s+f` is read as (s/s) + f, not the s/(s+f) its writer may have meant
+    out, _ = scripted(Practice(bank, [MEDICAL]), ["s", "s", "s/s+f", "q"])
+    assert "✗ incorrect (0/3)" in out and "Your answer, as read: s / s + f" in out
+    out, _ = scripted(Practice(bank, [MEDICAL]), ["s", "s", "s*p/(s*p+f*(1-p))", "q"])
+    assert "✓ correct (3/3)" in out and "as read" not in out
