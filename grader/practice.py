@@ -167,22 +167,30 @@ class Practice:
         return outcome
 
     def run_function(self) -> Outcome | None:
-        """Check the current function part against the student's solution.py; None when
-        there is no solution.py (the part is then skipped). The file is read afresh each
-        time, so an edit between rounds counts."""
+        """Check the current function part against the student's solution.py and move
+        on; None when there is no solution.py (the part is then skipped)."""
+        round_, part = self._current()
+        outcome = self.check_function(part)
+        if outcome is None:
+            self.skip()
+        else:
+            self._record(round_, part, outcome)
+        return outcome
+
+    def check_function(self, part: Part) -> Outcome | None:
+        """Check a function part of this round without counting it (for a check again
+        after an edit: the tally keeps first attempts). The file is read afresh each
+        time. None when there is no solution.py."""
         from .checkers.function import check_function, open_sandbox
 
-        round_, part = self._current()
-        assert part.kind == "function"
+        if self.round is None or part.kind != "function":
+            raise RuntimeError("not a function part of this round")
         sandbox = open_sandbox(self.solution, isolation=self.isolation) \
             if self.solution is not None else None
         if sandbox is None:
-            self.skip()
             return None
         with sandbox:
-            outcome = check_function(sandbox, self.bank, round_.variant, part)
-        self._record(round_, part, outcome)
-        return outcome
+            return check_function(sandbox, self.bank, self.round.variant, part)
 
     def skip(self) -> None:
         round_, _ = self._current()

@@ -186,9 +186,35 @@ class Session:
                 return None
             if outcome is None:  # the file went away since the session started
                 self.say(f"{self.practice.solution} is gone; skipped.", "missing")
+                return None
+            self.feedback(part, outcome, expected=False)
+            return self.check_again(part, outcome)
+
+    def check_again(self, part: Part, outcome: Outcome | None) -> str | None:
+        """After a failing function, as often as the student likes: edit, check again
+        (not counted: the tally keeps the first attempt)."""
+        assert self.practice.solution is not None
+        while outcome is not None and outcome.status != "correct":
+            line = self.read(f"Edit {self.practice.solution.name} and press Enter to check "
+                             "again (not counted), or s to go on: ")
+            action = command(line, part, [])
+            if action == "help":
+                self.say(HELP)
+                continue
+            if action == "skip":
+                return None
+            if action is not None:
+                return action
+            try:
+                outcome = self.practice.check_function(part)
+            except GraderError as exc:
+                self.say(f"Could not check this part: {exc}", "error")
+                return None
+            if outcome is None:
+                self.say(f"{self.practice.solution} is gone.", "missing")
             else:
                 self.feedback(part, outcome, expected=False)
-            return None
+        return None
 
     def feedback(self, part: Part, outcome: Outcome, *, expected: bool = True,
                  given: str = "") -> None:

@@ -264,3 +264,29 @@ def test_a_wrong_formula_is_shown_as_it_was_read(bank: Bank) -> None:
     assert "✗ incorrect (0/3)" in out and "Your answer, as read: s / s + f" in out
     out, _ = scripted(Practice(bank, [MEDICAL]), ["s", "s", "s*p/(s*p+f*(1-p))", "q"])
     assert "✓ correct (3/3)" in out and "as read" not in out
+
+
+def test_a_failing_function_can_be_fixed_and_checked_again(bank: Bank, tmp_path: Path) -> None:
+    solution = tmp_path / "solution.py"
+    solution.write_text(INVERSE, encoding="utf-8")
+    answers = iter(["s", "s", ":s", "s", "", "", "", "q"])
+    written: list[str] = []
+    checks = 0
+
+    def read(prompt: str) -> str:
+        nonlocal checks
+        written.append(prompt)
+        if prompt.startswith("Edit solution.py"):
+            checks += 1
+            if checks == 2:              # the student fixes the code before the 2nd retry
+                solution.write_text(RIGHT, encoding="utf-8")
+        return next(answers)
+
+    practice = Practice(bank, [MEDICAL], solution=solution)
+    assert Session(practice, read, written.append).run() == 0
+    out = "".join(written)
+    assert out.count("misconception: inverse-confusion") == 2   # first try and first retry
+    assert "✓ correct (4/4)" in out and checks == 2
+    # the tally keeps the first attempt
+    assert out.rstrip().endswith("Tally: 0 of 1 part right, 0 / 4 points, 4 skipped; "
+                                 "1 round finished.")
