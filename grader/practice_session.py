@@ -214,6 +214,8 @@ class Session:
                 self.say(f"{self.practice.solution} is gone.", "missing")
             else:
                 self.feedback(part, outcome, expected=False)
+                if outcome.status == "correct":
+                    self.say("  Fixed; the tally keeps your first attempt.")
         return None
 
     def feedback(self, part: Part, outcome: Outcome, *, expected: bool = True,

@@ -287,6 +287,7 @@ def test_a_failing_function_can_be_fixed_and_checked_again(bank: Bank, tmp_path:
     out = "".join(written)
     assert out.count("misconception: inverse-confusion") == 2   # first try and first retry
     assert "✓ correct (4/4)" in out and checks == 2
+    assert "Fixed; the tally keeps your first attempt." in out
     # the tally keeps the first attempt
     assert out.rstrip().endswith("Tally: 0 of 1 part right, 0 / 4 points, 4 skipped; "
                                  "1 round finished.")
