@@ -6,6 +6,7 @@ Heavy modules (numpy, sympy, the grader's core) are imported inside commands so 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -477,6 +478,48 @@ def check(folder: Path, fmt: str, fail_under: float | None) -> None:
     report = check_graded(found)
     click.echo(render_check_text(report) if fmt == "text" else render_check_json(report),
                nl=False)
+
+
+@cli.command()
+@click.argument("exercise_id", required=False)
+@click.option("--topic", help="Practise the exercises of one topic (a folder of the bank).")
+@click.option("--solution", "solution", type=click.Path(dir_okay=False, path_type=Path),
+              help="Your code for function parts (default: solution.py here, if there is one).")
+@bank_option
+def practice(exercise_id: str | None, topic: str | None, solution: Path | None,
+             bank_dir: tuple[Path, ...]) -> None:
+    """Practise with fresh numbers: one part at a time, instant feedback, the worked
+    solution after the last part, and a running tally.
+
+    Every round draws new numbers (never those of your graded assignment). Function
+    parts run your solution.py in the sandbox, or are skipped if there is none.
+    In the session: n new numbers, s skip a part, q quit, ? help.
+
+    Example:
+
+    \b
+        grader practice bayes/medical-test
+        grader practice --topic mle
+    """
+    import shutil
+
+    from .practice import Practice, choose_exercises
+    from .practice_session import Session
+
+    bank = _bank(bank_dir)
+    ids = choose_exercises(bank, exercise_id, topic)
+    if solution is not None and not solution.is_file():
+        raise GraderError(f"{solution}: no such file (--solution names your solution.py)")
+    if solution is None and Path("solution.py").is_file():
+        solution = Path("solution.py")
+    with contextlib.suppress(AttributeError, ValueError):
+        # a Windows console or a pipe without UTF-8 shows "?" for a symbol it lacks
+        sys.stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    color = sys.stdout.isatty() and not _no_color() and os.environ.get("TERM") != "dumb"
+    width = max(40, min(100, shutil.get_terminal_size((88, 24)).columns - 2))
+    session = Session(Practice(bank, ids, solution=solution), input,
+                      lambda text: print(text, end="", flush=True), color=color, width=width)
+    sys.exit(session.run())
 
 
 @cli.command("grade-all")
