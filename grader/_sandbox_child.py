@@ -46,19 +46,26 @@ import base64
 import binascii
 import contextlib
 import ctypes
-import fcntl
 import importlib.util
 import io
 import json
 import math
 import os
-import resource
 import signal
 import time
 import types
 from typing import Any
 
 import numpy as np
+
+# The platform as this process treats it. GRADER_SANDBOX_PLATFORM stands in for it in the
+# tests that simulate macOS and Windows on Linux; it can only take layers away, and only
+# a student's own `grader check` runs without the boundary (see `grader.sandbox`).
+PLATFORM = os.environ.get("GRADER_SANDBOX_PLATFORM") or sys.platform
+POSIX = PLATFORM != "win32"
+if POSIX:
+    import fcntl
+    import resource
 
 
 def _load_jail() -> types.ModuleType | None:
@@ -549,7 +556,9 @@ def _audit(  # type: ignore[no-untyped-def]
 
     if event == "open" or event in _read_events or event in _write_events \
             or event in _meta_events or event in _two_path_events or event == "sqlite3.connect":
-        workdir, read_roots, denied_roots, _ = _cfg
+        workdir, read_roots, denied_roots, _, check_paths = _cfg
+        if not check_paths:
+            return
         paths = args[:2] if event in _two_path_events else args[:1]
         if event == "open":
             mode, flags = args[1], args[2]
@@ -616,9 +625,12 @@ def _audit(  # type: ignore[no-untyped-def]
         raise _refuse("the sandbox does not allow resource.prlimit")
 
 
-def _install_hook(workdir: str, read_roots: tuple[str, ...], denied_roots: tuple[str, ...]) -> None:
+def _install_hook(workdir: str, read_roots: tuple[str, ...], denied_roots: tuple[str, ...],
+                  check_paths: bool = True) -> None:
+    """`check_paths` False (Windows, whose paths the checks do not read): the hook
+    refuses events only, not paths."""
     defaults = list(_audit.__defaults__ or ())
-    defaults[0] = (workdir, read_roots, denied_roots, (_audit, _resolve))
+    defaults[0] = (workdir, read_roots, denied_roots, (_audit, _resolve), check_paths)
     _audit.__defaults__ = tuple(defaults)
     sys.addaudithook(_audit)
 
@@ -640,7 +652,7 @@ def _libc() -> ctypes.CDLL:
 
 
 def _set_parent_death_signal() -> None:
-    with contextlib.suppress(AttributeError):  # no prctl: not Linux
+    if PLATFORM == "linux":  # prctl is Linux's; elsewhere the parent's pipes and kill do
         _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
@@ -658,11 +670,19 @@ def _read_roots() -> tuple[str, ...]:
 
 
 def _set_limits(cfg: dict[str, Any]) -> None:
+    if not POSIX:
+        return  # Windows: the parent's wall clock and output caps only
+
     def cap(which: int, value: int) -> None:
         _, hard = resource.getrlimit(which)
         if hard != resource.RLIM_INFINITY and value > hard:
             value = hard  # never above the hard limit (only privilege could raise it)
-        resource.setrlimit(which, (value, value))
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            if PLATFORM == "linux":
+                raise
+            # macOS refuses some (RLIMIT_AS, say): a student's own check, on their machine
 
     cap(resource.RLIMIT_CORE, 0)
     cap(resource.RLIMIT_CPU, int(cfg["cpu_seconds"]))
@@ -672,7 +692,7 @@ def _set_limits(cfg: dict[str, Any]) -> None:
     # Counted per user (per user namespace in the jail): no fork and no thread. Outside
     # the jail it also counts the user's other processes, which only makes it stricter.
     cap(resource.RLIMIT_NPROC, 1)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # POSIX only, as this whole function
 
 
 def _refused_fork_exec(*args: object) -> None:
@@ -695,9 +715,12 @@ def _preload() -> None:
     if "_posixsubprocess" not in sys.modules and "subprocess" in sys.modules \
             and sys.modules["subprocess"].__dict__.get("_fork_exec") is _refused_fork_exec:
         return
-    import _posixsubprocess
     import socket  # noqa: F401
     import subprocess  # noqa: F401
+
+    if not POSIX:
+        return  # no _posixsubprocess: the hook's subprocess and _winapi events remain
+    import _posixsubprocess
 
     # subprocess keeps its own reference (`_fork_exec`): replace every one in a module
     original = _posixsubprocess.fork_exec
@@ -711,6 +734,8 @@ def _preload() -> None:
 
 
 def _move_high(fd: int) -> int:
+    if not POSIX:
+        return fd  # no F_DUPFD; the student's own machine
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     top = min(soft if soft != resource.RLIM_INFINITY else 1024, 1024)
     low = max(64, top // 4)
@@ -927,7 +952,7 @@ def _session(req_fd: int, rep_fd: int, jailed: bool = False) -> None:
         assert _jail is not None
         _jail.lock_down()
     _LIBC.clear()  # nothing past this point calls C directly (and the hook refuses ctypes)
-    _install_hook(workdir, _read_roots(), tuple(cfg["denied_roots"]))
+    _install_hook(workdir, _read_roots(), tuple(cfg["denied_roots"]), check_paths=POSIX)
     channel.send(0, {"status": "ready", "jailed": jailed})
 
     def load() -> types.ModuleType:
@@ -1288,10 +1313,29 @@ def _close_fds_except(keep: set[int]) -> None:
     os.closerange(low, 1 << 20)
 
 
+DIRECT_FLAG = "--direct"
+
+
+def _direct() -> None:
+    """One session in a fresh interpreter, for systems with no zygote (macOS, Windows):
+    requests on stdin, replies on stdout, and the student's output on stderr (their
+    stdout is sent there too). Started with `... _sandbox_child.py --direct - [SITE_DIR
+    ...]` by `subprocess.Popen`, which is all a portable parent can rely on."""
+    req_fd, rep_fd = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    os.close(null)
+    _session(req_fd, rep_fd)
+
+
 def main() -> None:
-    if sys.argv[1] != ZYGOTE_FLAG:
-        raise SystemExit("usage: _sandbox_child.py --zygote SOCK_FD [SITE_DIR ...]")
-    _zygote(int(sys.argv[2]))
+    if sys.argv[1] == DIRECT_FLAG:
+        _direct()
+    elif sys.argv[1] == ZYGOTE_FLAG:
+        _zygote(int(sys.argv[2]))
+    else:
+        raise SystemExit("usage: _sandbox_child.py --zygote SOCK_FD | --direct - [SITE_DIR ...]")
 
 
 if __name__ == "__main__":

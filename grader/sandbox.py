@@ -67,6 +67,7 @@ import sysconfig
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,12 +91,16 @@ _CHUNK = 1 << 16
 _DRAIN_CHUNKS = 64  # reads of output for a call's marker after its reply, at most
 _SEQ_GAP = 1 << 32  # a batch's first sequence number is this much past the last, at most
 _MAX_LINE = child.MAX_REPLY_BYTES + 4096  # the reply plus its envelope
-_PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# the last one only simulates macOS or Windows in the tests (see _sandbox_child.PLATFORM)
+_PASS_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "GRADER_SANDBOX_PLATFORM")
 WARM_ENV = "GRADER_SANDBOX_WARM"  # "0" (or false, no, off): a fresh interpreter per session
 ZYGOTE_TIMEOUT = 10.0  # for a reply of the zygote, beyond the waits a request asks for
 _KILL_AFTER = 10.0  # a killed child that is still not reaped after this is an error
 _EOF_GRACE = 2.0  # after the reply pipe closed, how long the child may take to exit
 _MAX_ZYGOTE_FAILURES = 3  # deaths in a row before this process stops using a zygote
+
+_POLLIN = getattr(select, "POLLIN", 1)  # Windows has no poll(2), and no constants
+_POLLOUT = getattr(select, "POLLOUT", 4)
 
 Status = Literal["ok", "error", "timeout", "crashed"]
 Isolation = Literal["required", "preferred", "off"]
@@ -175,7 +180,8 @@ class Sandbox:
         self._entered = False
         self._tmp: Path | None = None  # a host folder, only for a child without the jail
         self._own_zygote: _Zygote | None = None
-        self._child: _WarmChild | None = None
+        self._child: _WarmChild | _DirectChild | None = None
+        self._io: _FdIO | _ThreadedIO = _FdIO()
         self._zygote_lost = False  # the zygote died under the current child
         self._fds: list[int] = []
         self._req = self._rep = self._out = -1
@@ -353,6 +359,9 @@ class Sandbox:
             self._start_once()
 
     def _start_once(self) -> None:
+        if _no_zygote_here():
+            self._start_direct()
+            return
         for attempt in range(2):
             zygote = self._zygote()
             work: Path | None = None
@@ -369,6 +378,12 @@ class Sandbox:
             except _ZygoteGone:  # the shared zygote died meanwhile: the next one, once
                 if attempt:
                     raise SandboxError("the sandbox's helper keeps dying") from None
+        if self.warm and ready is not None:
+            _zygote_worked()
+        self._after_ready(ready)
+
+    def _after_ready(self, ready: dict[str, object] | None) -> None:
+        """The child said "ready" (or did not): import the solution."""
         if ready is None:
             detail = self._output_text().strip()[-2000:]
             kind = self._launch_failure
@@ -376,8 +391,6 @@ class Sandbox:
             raise SandboxError(
                 f"the sandbox child did not start ({kind})" + (f": {detail}" if detail else "")
             )
-        if self.warm:
-            _zygote_worked()
         self.jailed = ready.get("jailed") is True
         if self.isolation == "required" and not self.jailed:  # never: the zygote is jailed
             self._stop()
@@ -392,6 +405,23 @@ class Sandbox:
         if result.status != "ok":
             self._import_error = result
             self._stop()
+
+    def _start_direct(self) -> None:
+        """macOS and Windows: no namespaces, no zygote; a fresh interpreter per session
+        with the limits the system has and the wall clock (a student's own check)."""
+        reason = _jail.unavailable_reason() or f"{child.PLATFORM} has no Linux namespaces"
+        if self.isolation == "required":
+            raise BoundaryUnavailable(
+                f"this system cannot isolate untrusted code ({reason}): {BOUNDARY_FIX}")
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-")).resolve()
+        work = self._tmp / "work"
+        if os.path.lexists(work):
+            remove_tree(work)
+        work.mkdir(mode=0o700)
+        self.warm = False
+        ready = self._launch(None, work)
+        self._after_ready(ready)
 
     def _zygote(self) -> _Zygote:
         """The zygote for this session: the shared one, or one of this sandbox's own when
@@ -411,23 +441,29 @@ class Sandbox:
         self._last_zygote = own
         return own
 
-    def _launch(self, zygote: _Zygote, work: Path | None) -> dict[str, object] | None:
-        """Start a child and wait for its "ready"; the reply, or None (child stopped)."""
+    def _launch(self, zygote: _Zygote | None, work: Path | None) -> dict[str, object] | None:
+        """Start a child (forked by `zygote`, or a fresh interpreter of its own where
+        there is none) and wait for its "ready"; the reply, or None (child stopped)."""
         assert self._source is not None
-        req_r, self._req = os.pipe()
-        self._rep, rep_w = os.pipe()
-        self._fds = [self._req, self._rep]
-        try:
-            self._child = self._spawn(zygote, work, req_r, rep_w)
-        except BaseException:
-            self._close_fds()
-            raise
-        finally:
-            os.close(req_r)
-            os.close(rep_w)
+        if zygote is None:
+            assert work is not None
+            direct = _DirectChild(work)
+            self._child = direct
+            self._req, self._rep = direct.req, direct.rep
+        else:
+            req_r, self._req = os.pipe()
+            self._rep, rep_w = os.pipe()
+            self._fds = [self._req, self._rep]
+            try:
+                self._child = self._spawn(zygote, work, req_r, rep_w)
+            except BaseException:
+                self._close_fds()
+                raise
+            finally:
+                os.close(req_r)
+                os.close(rep_w)
         self._out = self._child.out
-        for fd in (self._req, self._rep, self._out):
-            os.set_blocking(fd, False)
+        self._io = _io_for(self._req, self._rep, self._out)
 
         self._nonce = secrets.token_hex(16)
         self._seq = 0
@@ -476,6 +512,7 @@ class Sandbox:
             if running is not None:
                 running.finish(0)
         finally:
+            self._io.close()
             self._close_fds()
             self._out = -1
 
@@ -504,11 +541,11 @@ class Sandbox:
                 return _Exchange(_Exchange.REPLY, reply)
         pending = memoryview(payload) if payload else None
         early: dict[str, object] | None = None
-        poller = select.poll()
-        poller.register(self._rep, select.POLLIN)
-        poller.register(self._out, select.POLLIN)
+        poller = self._io.poller()
+        poller.register(self._rep, _POLLIN)
+        poller.register(self._out, _POLLIN)
         if pending is not None:
-            poller.register(self._req, select.POLLOUT)
+            poller.register(self._req, _POLLOUT)
         out_open = True
         while True:
             remaining = deadline - time.monotonic()
@@ -517,7 +554,7 @@ class Sandbox:
             for fd, _ in poller.poll(max(1, int(remaining * 1000) + 1)):
                 if fd == self._req and pending is not None:
                     try:
-                        written = os.write(fd, pending)
+                        written = self._io.write(fd, pending)
                     except BlockingIOError:
                         continue
                     except BrokenPipeError:
@@ -535,7 +572,7 @@ class Sandbox:
                         out_open = False
                 elif fd == self._rep:
                     try:
-                        data = os.read(fd, _CHUNK)
+                        data = self._io.read(fd, _CHUNK)
                     except BlockingIOError:
                         continue
                     if not data:
@@ -586,11 +623,11 @@ class Sandbox:
         reads = 0
         while True:
             try:
-                data = os.read(self._out, _CHUNK)
+                data = self._io.read(self._out, _CHUNK)
             except BlockingIOError:
                 if not until_eof or time.monotonic() > deadline:
                     return True
-                select.select([self._out], [], [], max(0.0, deadline - time.monotonic()))
+                self._io.wait_readable(self._out, max(0.0, deadline - time.monotonic()))
                 continue
             if not data:
                 return False
@@ -609,7 +646,7 @@ class Sandbox:
             if self._output.has_ended(seq):
                 return
             try:
-                data = os.read(self._out, _CHUNK)
+                data = self._io.read(self._out, _CHUNK)
             except BlockingIOError:
                 return
             if not data:
@@ -799,6 +836,194 @@ class _WarmChild:
             return None
         finally:
             os.close(self.out)
+
+
+class _DirectChild:
+    """A fresh interpreter of the sandbox's own, where there is no zygote (macOS,
+    Windows): requests on its stdin, replies on its stdout, output on its stderr."""
+
+    def __init__(self, work: Path) -> None:
+        try:
+            self.proc = subprocess.Popen(
+                [_executable(), "-I", "-S", "-B", str(CHILD_SCRIPT), child.DIRECT_FLAG, "-",
+                 *_site_dirs()],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=work, env=_child_env(work), start_new_session=child.POSIX,
+                close_fds=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"cannot start the sandbox child: {exc}") from exc
+        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
+        self.pid = self.proc.pid
+        self.parent = os.getpid()
+        self.req = self.proc.stdin.fileno()
+        self.rep = self.proc.stdout.fileno()
+        self.out = self.proc.stderr.fileno()
+
+    def finish(self, grace: float) -> int | None:
+        """Wait up to `grace` s for an exit of its own (its code, else None), then kill
+        it (its process group, on POSIX) and reap; SandboxError if it does not die."""
+        proc = self.proc
+        code = None
+        try:
+            if grace > 0:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    code = proc.wait(timeout=grace)
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+                    if child.POSIX:  # the pgid is its pid until it is reaped below
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    else:
+                        proc.kill()
+                try:
+                    proc.wait(timeout=_KILL_AFTER)
+                except subprocess.TimeoutExpired as exc:
+                    raise SandboxError(f"the sandbox child {proc.pid} does not die") from exc
+        finally:
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+        return code
+
+
+def _no_zygote_here() -> bool:
+    """Whether this system lacks what the zygote needs (fork, SEQPACKET sockets passing
+    descriptors): all but Linux."""
+    return child.PLATFORM != "linux"
+
+
+# -- reading and writing the child's pipes ---------------------------------------------
+
+
+class _FdIO:
+    """Non-blocking descriptors and poll(2): Linux and macOS."""
+
+    def __init__(self, *fds: int) -> None:
+        for fd in fds:
+            os.set_blocking(fd, False)
+
+    def poller(self) -> select.poll:
+        return select.poll()
+
+    def read(self, fd: int, size: int) -> bytes:
+        return os.read(fd, size)
+
+    def write(self, fd: int, data: memoryview) -> int:
+        return os.write(fd, data)
+
+    def wait_readable(self, fd: int, timeout: float) -> None:
+        select.select([fd], [], [], timeout)
+
+    def close(self) -> None:
+        pass
+
+
+class _ThreadedIO:
+    """Windows, whose pipes neither poll nor take O_NONBLOCK: a thread reads each of the
+    child's pipes into a buffer and another writes the requests; `read` raises
+    BlockingIOError when nothing has come yet, as a non-blocking read would, and the
+    poller waits on their condition."""
+
+    def __init__(self, req: int, *readers: int) -> None:
+        self._cond = threading.Condition()
+        self._buffers: dict[int, deque[bytes]] = {}
+        self._ended: set[int] = set()
+        self._req = req
+        self._outbox: deque[bytes | None] = deque()
+        for fd in readers:
+            self._buffers[fd] = deque()
+            threading.Thread(target=self._pump, args=(fd,), daemon=True).start()
+        threading.Thread(target=self._send, daemon=True).start()
+
+    def _pump(self, fd: int) -> None:
+        while True:
+            try:
+                data = os.read(fd, _CHUNK)
+            except OSError:
+                data = b""
+            with self._cond:
+                if data:
+                    self._buffers[fd].append(data)
+                else:
+                    self._ended.add(fd)
+                self._cond.notify_all()
+            if not data:
+                return
+
+    def _send(self) -> None:
+        while True:
+            with self._cond:
+                while not self._outbox:
+                    self._cond.wait()
+                data = self._outbox.popleft()
+            if data is None:
+                return
+            try:
+                while data:
+                    data = data[os.write(self._req, data):]
+            except OSError:
+                return  # the child is gone: its replies' end says so
+
+    def poller(self) -> _ThreadPoller:
+        return _ThreadPoller(self)
+
+    def ready(self, fds: set[int]) -> list[tuple[int, int]]:
+        return [(fd, _POLLIN) for fd in fds
+                if self._buffers.get(fd) or fd in self._ended]
+
+    def read(self, fd: int, size: int) -> bytes:
+        with self._cond:
+            buffer = self._buffers[fd]
+            if buffer:
+                return buffer.popleft()
+            if fd in self._ended:
+                return b""
+        raise BlockingIOError
+
+    def write(self, fd: int, data: memoryview) -> int:
+        with self._cond:
+            self._outbox.append(bytes(data))
+            self._cond.notify_all()
+        return len(data)
+
+    def wait_readable(self, fd: int, timeout: float) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self.ready({fd}), timeout)
+
+    def close(self) -> None:
+        with self._cond:
+            self._outbox.append(None)
+            self._cond.notify_all()
+
+
+class _ThreadPoller:
+    """select.poll's interface over a `_ThreadedIO` (writes never wait: always ready)."""
+
+    def __init__(self, io: _ThreadedIO) -> None:
+        self.io = io
+        self.readers: set[int] = set()
+        self.writers: set[int] = set()
+
+    def register(self, fd: int, events: int) -> None:
+        (self.writers if events & _POLLOUT else self.readers).add(fd)
+
+    def unregister(self, fd: int) -> None:
+        self.readers.discard(fd)
+        self.writers.discard(fd)
+
+    def poll(self, timeout_ms: int) -> list[tuple[int, int]]:
+        if self.writers:
+            return [(fd, _POLLOUT) for fd in self.writers]
+        with self.io._cond:
+            self.io._cond.wait_for(lambda: self.io.ready(self.readers), timeout_ms / 1000)
+            return self.io.ready(self.readers)
+
+
+def _io_for(req: int, rep: int, out: int) -> _FdIO | _ThreadedIO:
+    if child.PLATFORM == "win32":
+        return _ThreadedIO(req, rep, out)
+    return _FdIO(req, rep, out)
 
 
 # -- the zygote ------------------------------------------------------------------------

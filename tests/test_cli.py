@@ -155,3 +155,32 @@ def test_student_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\\x1b]0;owned\\x07" in result.output  # shown, escaped
     assert "\r" not in result.output
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_a_student_checks_their_own_work_on_macos_and_windows(platform: str,
+                                                              tmp_path: Path) -> None:
+    """`grader check` as a student runs it, in a folder made by `generate`, with the
+    platform simulated: no namespaces, no zygote, the limits the system has."""
+    import os
+    import subprocess
+    import sys
+
+    from grader.assignment import Student, load_assignment
+    from grader.generate import generate
+    from grader.samples import write_submission
+
+    root = Path(__file__).resolve().parent.parent
+    assignment = load_assignment(root / "grader" / "demo" / "assignment.yaml")
+    (folder,) = generate(assignment, [Student("ada")], tmp_path / "hw")
+    write_submission(assignment, "ada", folder, "perfect")
+    env = {**os.environ, "PYTHONPATH": str(root), "GRADER_SANDBOX_PLATFORM": platform}
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "check"], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    function_parts = [p.id for i in assignment.exercise_ids for p in assignment.spec(i).parts
+                      if p.kind == "function"]
+    lines = done.stdout.splitlines()
+    for part in function_parts:  # every function part ran, and ran right
+        assert any(part in line and "✓" in line for line in lines), (part, done.stdout)

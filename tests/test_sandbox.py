@@ -1137,9 +1137,11 @@ def test_killing_the_zygote_mid_session_costs_nothing() -> None:
     zygote = _zygote()
     with _open(HOSTILE / "correct.py", FAST, "warm") as box:
         first = box.pid
+        session = _session_pid(box)
         assert box.call("add", {"x": 1, "y": 2}).value == 3
         os.kill(zygote, signal.SIGKILL)
         _wait_until_dead(zygote)
+        _wait_until_dead(session)  # by the parent-death signals, which are asynchronous
         # the child died with its zygote: the call runs again in a new child
         assert box.call("add", {"x": 2, "y": 2}) == CallResult("ok", value=4)
         assert box.pid not in (None, first)
@@ -1357,3 +1359,33 @@ def test_when_the_kernel_refuses_the_jail_required_refuses_too(
     with Sandbox(HOSTILE / "correct.py", FAST, isolation="preferred") as box:
         assert not box.jailed and box.call("add", {"x": 1, "y": 2}).value == 3
     sandbox.shutdown_zygote()
+
+
+# -- macOS and Windows, simulated ---------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_without_namespaces_a_fresh_interpreter_runs_the_session(
+        platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a student's own `grader check` gets on macOS and Windows: no zygote, no
+    namespaces, a fresh interpreter per session with the wall clock (and, on macOS, the
+    rlimits); on Windows the pipes are served by threads, as they must be there."""
+    monkeypatch.setenv("GRADER_SANDBOX_PLATFORM", platform)
+    monkeypatch.setattr(child, "PLATFORM", platform)
+    monkeypatch.setattr(child, "POSIX", platform != "win32")
+    with pytest.raises(BoundaryUnavailable, match=f"{platform} has no Linux namespaces"), \
+            Sandbox(HOSTILE / "crash.py", FAST):
+        pass  # grading others' code there is refused
+    with Sandbox(HOSTILE / "crash.py", FAST, isolation="preferred") as box:
+        assert not box.jailed and not box.warm
+        assert isinstance(box._io, sandbox._ThreadedIO if platform == "win32" else sandbox._FdIO)
+        assert box.pid is not None and _ppid(box.pid) == os.getpid()  # our own child
+        assert box.call("ok", {}) == CallResult("ok", value=1)
+        assert box.call("stderr_and_stdout", {}) == CallResult(
+            "ok", value=1, output="to stdout\nto stderr\n")
+        started = time.monotonic()
+        assert box.call("loop", {}) == CallResult("timeout", message="took longer than 0.5 s")
+        assert time.monotonic() - started < 2
+        assert box.call("ok", {}) == CallResult("ok", value=1)  # a new child after the kill
+        assert box.call("sys_exit", {}).status == "crashed"
+        assert box.call("ok", {}) == CallResult("ok", value=1)
