@@ -298,16 +298,27 @@ def draw_many(spec: Spec, seeds: list[int]) -> dict[str, Any]:
                 for r in (roots(derived[n].names) if n in derived else {n})}
 
     constraints.sort(key=lambda c: len(roots(c.names)))
-    checks = [*constraints, *derived.values()]     # every derived value must be defined
+    # How often each check has rejected: after the first attempt the most rejecting go
+    # first, so that few parameters are hashed for draws that fail anyway.
+    tested = [0] * len(constraints)
+    rejected = [0] * len(constraints)
     values = {name: np.full(len(seeds), np.nan) for name in [*params, *derived]}
     pending = np.arange(len(seeds))
     for attempt in range(MAX_ATTEMPTS):
         draws = _Draws(params, derived, [seeds[i] for i in pending], attempt)
-        for check in checks:
+        order = sorted(range(len(constraints)),
+                       key=lambda k: -rejected[k] / tested[k] if tested[k] else 0.0)
+        for k in [*order, *range(len(constraints), len(constraints) + len(derived))]:
             if not draws.alive.any():
                 break
+            check = constraints[k] if k < len(constraints) else \
+                list(derived.values())[k - len(constraints)]     # must be defined
             result = np.broadcast_to(draws.evaluate(check), (int(draws.alive.sum()),))
-            draws.alive[draws.alive] = result if result.dtype == bool else ~np.isnan(result)
+            ok = result if result.dtype == bool else ~np.isnan(result)
+            if k < len(constraints):
+                tested[k] += len(ok)
+                rejected[k] += int((~ok).sum())
+            draws.alive[draws.alive] = ok
         alive = draws.alive
         if alive.any():
             draws.need(frozenset(values))

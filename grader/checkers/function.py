@@ -161,18 +161,16 @@ class Check:
 def plan_checks(part: Part, tagged: list[tuple[str | None, dict[str, Any]]]) -> list[Check]:
     """Group the cases into the part's checks: the spec's `checks` (name → weight) in
     order, or else the names the cases carry, equally weighted. A case without a name
-    belongs to the first check. A BankError if a case names an unlisted check or a
-    listed check has no case (validate reports either)."""
+    belongs to the spec's first check, or to one called "all inputs". A BankError if a
+    case names an unlisted check or a listed check has no case (validate reports either)."""
     names = [n for n, _ in part.checks]
+    untagged = names[0] if names else DEFAULT_CHECK
     if not names:
-        names = list(dict.fromkeys(n if n is not None else DEFAULT_CHECK for n, _ in tagged))
-        if tagged[0][0] is not None and DEFAULT_CHECK in names:
-            names.remove(DEFAULT_CHECK)
-            names.insert(0, DEFAULT_CHECK)
+        names = list(dict.fromkeys(untagged if n is None else n for n, _ in tagged))
     weights = dict(part.checks) or {n: 1.0 for n in names}
     members: dict[str, list[int]] = {n: [] for n in names}
     for i, (name, _) in enumerate(tagged):
-        name = names[0] if name is None else name
+        name = untagged if name is None else name
         if name not in members:
             raise BankError(f"part '{part.id}': a case belongs to check '{name}', which the "
                             f"spec's checks do not list ({', '.join(names)})")

@@ -26,17 +26,20 @@ def entropy_ignores_base(p: np.ndarray, base: float = math.e) -> float:
 def cases_entropy(rng, params):
     p = np.array([params["p1"], params["p2"], params["p3"],
                   1 - params["p1"] - params["p2"] - params["p3"]])
-    yield {"p": p, "base": 2.0}
-    yield {"p": p}
-    yield {"p": np.array([0.5, 0.5]), "base": 2.0}
-    yield {"p": np.full(4, 0.25), "base": 2.0}
-    yield {"p": np.array([1.0, 0.0, 0.0])}
-    yield {"p": np.array([0.7, 0.0, 0.3]), "base": 10.0}
+    # checks: positive probabilities in nats, other bases, and 0 log 0 = 0
+    yield "bases", {"p": p, "base": 2.0}
+    yield "positive p", {"p": p}
+    yield "bases", {"p": np.array([0.5, 0.5]), "base": 2.0}
+    yield "bases", {"p": np.full(4, 0.25), "base": 2.0}
+    yield "zeros in p", {"p": np.array([1.0, 0.0, 0.0])}
+    yield "zeros in p", {"p": np.array([0.7, 0.0, 0.3]), "base": 10.0}
     for i in range(20):
         k = int(rng.integers(2, 12))
         q = rng.dirichlet(np.ones(k))
+        check = "positive p" if i % 3 == 1 else "bases"
         if i % 3 == 0:
             q[rng.integers(0, k)] = 0.0
             q = q / q.sum()
+            check = "zeros in p"
         base = (2.0, math.e, 10.0)[i % 3]
-        yield {"p": q, "base": base}
+        yield check, {"p": q, "base": base}
