@@ -977,7 +977,7 @@ def _session(req_fd: int, rep_fd: int, jailed: bool = False) -> None:
 
 ZYGOTE_FLAG = "--zygote"
 _ZYGOTE_PACKET = 1 << 16
-_JAIL: dict[str, int] = {}  # the jailed zygote's: its fd of the host's /proc, the tmpfs size
+_JAIL: dict[str, int] = {}  # the jailed zygote's: its fd of the host's /proc
 _DEAD_KEPT = 1024  # exit statuses kept for sessions that never ask for theirs
 
 
@@ -989,14 +989,15 @@ def _zygote(sock_fd: int) -> None:
     AF_UNIX SOCK_SEQPACKET socket, one JSON packet per request and reply:
 
     - {"op": "hello", "owner": PID, "pdeathsig": bool, "jail": null | {"binds": [...],
-      "masks": [...], "disk_bytes": N, "disk_inodes": N}} -> {"pid": ZYGOTE_PID,
+      "masks": [...]}} -> {"pid": ZYGOTE_PID,
       "jailed": bool, "jail_error": null | TEXT}: with "jail", the zygote enters the
       jail (`grader._jail.enter_zygote_jail`) before it serves; if the kernel refuses,
       it says why and exits (its state is then no longer a plain process's);
-    - {"op": "spawn", "workdir": DIR | null, "env": {...}} with three fds (the child's
-      ends of its request, reply and output pipes, made by the owner)
-      -> {"pid": PID, "number": N}: the forked child becomes a fresh session child
-      (`_become_child`), then `_session`; jailed, its folder is its own tmpfs (/work);
+    - {"op": "spawn", "workdir": DIR | null, "env": {...}, "disk_bytes": N,
+      "disk_inodes": N} with three fds (the child's ends of its request, reply and output
+      pipes, made by the owner) -> {"pid": PID, "number": N}: the forked child becomes a
+      fresh session child (`_become_child`), then `_session`; jailed, its folder is its
+      own tmpfs (/work) of that size;
     - {"op": "reap", "pid": PID, "number": N, "grace": S, "kill_after": S}
       -> {"code": CODE | null}:
       wait up to `grace` s for the child to exit on its own (its code, as
@@ -1045,8 +1046,7 @@ def _zygote(sock_fd: int) -> None:
             sock.send(dumps({"pid": me, "jailed": False,
                              "jail_error": str(exc) or type(exc).__name__}))
             os._exit(0)
-        _JAIL.update(proc_fd=proc_fd, disk_bytes=int(jail["disk_bytes"]),
-                     disk_inodes=int(jail["disk_inodes"]))
+        _JAIL["proc_fd"] = proc_fd
         # a session's process whose parent was killed first comes to us, to be reaped
         _libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     sock.send(dumps({"pid": me, "jailed": bool(_JAIL), "jail_error": None}))
@@ -1210,6 +1210,7 @@ def _fork_child(sock: Any, zygote: int, request: dict[str, Any], fds: tuple[int,
     workdir = request.get("workdir")
     workdir = None if _JAIL or workdir is None else str(workdir)
     env = {str(k): str(v) for k, v in request["env"].items()}
+    disk = (int(request["disk_bytes"]), int(request["disk_inodes"]))
     told_r, told_w = os.pipe() if _JAIL else (-1, -1)  # the session's process's pid
     pid = os.fork()
     if pid == 0:  # the child: never return into the zygote's loop
@@ -1217,7 +1218,7 @@ def _fork_child(sock: Any, zygote: int, request: dict[str, Any], fds: tuple[int,
         try:
             if told_r >= 0:
                 os.close(told_r)
-            _become_child(sock, zygote, workdir, env, fds, children, told_w)
+            _become_child(sock, zygote, workdir, env, fds, children, disk, told_w)
         except SystemExit as exc:  # as the interpreter would end a fresh child
             if exc.code is None or type(exc.code) is int:
                 code = exc.code or 0
@@ -1244,7 +1245,8 @@ def _fork_child(sock: Any, zygote: int, request: dict[str, Any], fds: tuple[int,
 
 
 def _become_child(sock: Any, zygote: int, workdir: str | None, env: dict[str, str],
-                  fds: tuple[int, int, int], children: _Children, told: int = -1) -> None:
+                  fds: tuple[int, int, int], children: _Children, disk: tuple[int, int],
+                  told: int = -1) -> None:
     """Turn a fork of the zygote into what `subprocess.Popen` makes of a fresh child.
 
     A new session, stdin on /dev/null, stdout and stderr on the output pipe, no other fd
@@ -1271,8 +1273,7 @@ def _become_child(sock: Any, zygote: int, workdir: str | None, env: dict[str, st
         assert _jail is not None
         # returns in the session's process; the intermediate one tells the zygote its pid
         # on `told` and waits for it
-        _jail.enter_session_jail(proc_fd, _JAIL["disk_bytes"], _JAIL["disk_inodes"],
-                                 (0, 1, 2, req_fd, rep_fd), told)
+        _jail.enter_session_jail(proc_fd, *disk, (0, 1, 2, req_fd, rep_fd), told)
     elif workdir is not None:
         os.chdir(workdir)
     else:

@@ -491,7 +491,8 @@ class Sandbox:
         """A child forked by `zygote`; SandboxError if it cannot be had."""
         out_r, out_w = os.pipe()
         try:
-            pid, number = zygote.spawn(work, _child_env(work), (req_r, rep_w, out_w))
+            pid, number = zygote.spawn(work, _child_env(work), (req_r, rep_w, out_w),
+                                       self.limits)
         except _ZygoteGone as exc:
             os.close(out_r)
             if zygote is self._own_zygote:
@@ -1087,8 +1088,7 @@ class _Zygote:
         main = threading.current_thread() is threading.main_thread()
         hello: dict[str, object] = {"op": "hello", "owner": self.owner, "pdeathsig": main}
         if jail:
-            hello["jail"] = {"binds": _runtime_binds(), "masks": _masked(),
-                             "disk_bytes": Limits.disk_bytes, "disk_inodes": Limits.disk_inodes}
+            hello["jail"] = {"binds": _runtime_binds(), "masks": _masked()}
         reply = self._ask(hello, (), STARTUP_TIMEOUT)
         pid = reply.get("pid")
         if type(pid) is not int or pid != self._proc.pid:
@@ -1128,11 +1128,12 @@ class _Zygote:
     def usable(self) -> bool:
         return not self.closed and self.owner == os.getpid() and self._proc.poll() is None
 
-    def spawn(self, work: Path | None, env: dict[str, str],
-              fds: tuple[int, int, int]) -> tuple[int, int]:
+    def spawn(self, work: Path | None, env: dict[str, str], fds: tuple[int, int, int],
+              limits: Limits) -> tuple[int, int]:
         """Fork a child for a session; (pid, number). `work`: its folder (None: jailed, its
-        own tmpfs)."""
-        reply = self._ask({"op": "spawn", "workdir": str(work) if work else None, "env": env},
+        own tmpfs, of the size `limits` give)."""
+        reply = self._ask({"op": "spawn", "workdir": str(work) if work else None, "env": env,
+                           "disk_bytes": limits.disk_bytes, "disk_inodes": limits.disk_inodes},
                           fds, ZYGOTE_TIMEOUT)
         pid, number = reply.get("pid"), reply.get("number")
         if type(pid) is int and type(number) is int and pid > 0:

@@ -1389,3 +1389,14 @@ def test_without_namespaces_a_fresh_interpreter_runs_the_session(
         assert box.call("ok", {}) == CallResult("ok", value=1)  # a new child after the kill
         assert box.call("sys_exit", {}).status == "crashed"
         assert box.call("ok", {}) == CallResult("ok", value=1)
+
+
+def test_the_working_folder_has_the_size_the_limits_give() -> None:
+    source = (b"def fill():\n    total = 0\n    try:\n        for i in range(1000):\n"
+              b"            with open(f'f{i}', 'wb') as f:\n"
+              b"                f.write(b'x' * (1 << 18))\n            total += 1 << 18\n"
+              b"    except OSError:\n        pass\n    return total\n")
+    for disk in (2 << 20, 6 << 20):
+        with Sandbox(source, Limits(call_timeout=5.0, disk_bytes=disk)) as box:
+            written = box.call("fill", {}).value
+            assert isinstance(written, int) and disk - (1 << 18) <= written <= disk
