@@ -45,7 +45,6 @@ if __name__ == "__main__":
 import base64
 import binascii
 import contextlib
-import ctypes
 import importlib.util
 import io
 import json
@@ -642,18 +641,11 @@ def _install_hook(workdir: str, read_roots: tuple[str, ...], denied_roots: tuple
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 
-_LIBC: list[ctypes.CDLL] = []  # the zygote's, made once (~0.2 ms each time otherwise)
-
-
-def _libc() -> ctypes.CDLL:
-    if not _LIBC:
-        _LIBC.append(ctypes.CDLL(None, use_errno=True))
-    return _LIBC[0]
-
-
 def _set_parent_death_signal() -> None:
-    if PLATFORM == "linux":  # prctl is Linux's; elsewhere the parent's pipes and kill do
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    # prctl is Linux's (through the jail module's handle on the C library, made once in
+    # the zygote); elsewhere the parent's pipes and kill do
+    if _jail is not None:
+        _jail._libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 _READ_ROOTS: list[tuple[str, ...]] = []  # the zygote's, the same in all its forks
@@ -951,7 +943,8 @@ def _session(req_fd: int, rep_fd: int, jailed: bool = False) -> None:
     if jailed:
         assert _jail is not None
         _jail.lock_down()
-    _LIBC.clear()  # nothing past this point calls C directly (and the hook refuses ctypes)
+    if _jail is not None:  # nothing past this point calls C directly (the hook refuses ctypes)
+        _jail._LIBC.clear()
     _install_hook(workdir, _read_roots(), tuple(cfg["denied_roots"]), check_paths=POSIX)
     channel.send(0, {"status": "ready", "jailed": jailed})
 
@@ -1048,7 +1041,7 @@ def _zygote(sock_fd: int) -> None:
             os._exit(0)
         _JAIL["proc_fd"] = proc_fd
         # a session's process whose parent was killed first comes to us, to be reaped
-        _libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        _jail._libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     sock.send(dumps({"pid": me, "jailed": bool(_JAIL), "jail_error": None}))
     while True:
         children.sweep()
