@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -13,6 +15,14 @@ from grader.result import Result
 from grader.samples import Style
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def unavailable(message: str) -> NoReturn:
+    """Something a test needs from the machine is missing: a skip on a developer's
+    machine, a failure in CI (whose .ci/run installs it)."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 MINIMAL = """\
 id: {id}

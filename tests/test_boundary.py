@@ -36,6 +36,8 @@ import pytest
 
 from grader import _jail
 
+from .conftest import unavailable
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = Path(__file__).parent / "hostile"
 DRIVER = Path(__file__).parent / "boundary_driver.py"
@@ -178,11 +180,8 @@ def identity(request: pytest.FixtureRequest) -> str:
         check = subprocess.run([USER_PYTHON, "-c", "import numpy"], capture_output=True,
                                check=False)
         if check.returncode != 0:  # .ci/run installs it: in CI its absence is a failure
-            message = (f"{USER_PYTHON} with numpy is needed to attack as an unprivileged "
-                       "user (apt-get install -y python3-numpy)")
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
+            unavailable(f"{USER_PYTHON} with numpy is needed to attack as an unprivileged "
+                        "user (apt-get install -y python3-numpy)")
     return str(request.param)
 
 

@@ -15,9 +15,7 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +29,11 @@ from grader.export.qti import identifier, item_id, response_id
 from grader.export.questions import build
 from grader.variants import as_float, make_variant
 
-from .conftest import ROOT
-from .test_browser import CHROMIUM, Browser
+from . import test_browser
+from .conftest import ROOT, unavailable
+from .test_browser import Browser
+
+browser = test_browser.browser  # the same Chromium fixture as the report tests
 
 PACKAGES = {"@citolab/qti-components": "7.27.4", "@citolab/qti-convert": "0.3.52"}
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "probgrader-tests" / (
@@ -62,18 +63,12 @@ SCORE = """(async () => {
 })()"""
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def player() -> Path:
     """The folder holding the player and the converter, installed once from npm."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        _unavailable("node and npm are needed for the QTI player (apt-get install -y npm)")
+        unavailable("node and npm are needed for the QTI player (apt-get install -y npm)")
     if not (CACHE / BUNDLE).is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
         (CACHE / "package.json").write_text(json.dumps(
@@ -83,22 +78,9 @@ def player() -> Path:
                              cwd=CACHE, capture_output=True, text=True, timeout=600,
                              check=False)
         if run.returncode != 0:
-            _unavailable(f"npm install of the QTI player failed: {run.stderr[-500:]}")
+            unavailable(f"npm install of the QTI player failed: {run.stderr[-500:]}")
     (CACHE / "convert.mjs").write_text(CONVERT, encoding="utf-8")
     return CACHE
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"chromium not found at {CHROMIUM}")
-    profile = Path(tempfile.mkdtemp(prefix="grader-chromium-"))
-    instance = Browser(CHROMIUM, profile)
-    try:
-        yield instance
-    finally:
-        instance.close()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_real_player_scores_the_right_answer_and_listed_mistakes(
