@@ -187,7 +187,6 @@ class Sandbox:
         self._zygote_lost = False  # the zygote died under the current child
         self._fds: list[int] = []
         self._req = self._rep = self._out = -1
-        self._last_zygote: _Zygote | None = None
         self._launch_failure = ""
         self._nonce = ""
         self._seq = 0
@@ -429,7 +428,6 @@ class Sandbox:
             shared = _current_zygote(self.isolation)
             if shared is not None:
                 self.warm = True
-                self._last_zygote = shared
                 return shared
         self.warm = False
         own = self._own_zygote
@@ -437,7 +435,6 @@ class Sandbox:
             if own is not None:
                 own.kill()
             self._own_zygote = own = _Zygote.start(self.isolation)
-        self._last_zygote = own
         return own
 
     def _launch(self, zygote: _Zygote | None, work: Path | None) -> dict[str, object] | None:

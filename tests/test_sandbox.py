@@ -306,8 +306,8 @@ def test_child_is_behind_the_boundary(escape: Sandbox) -> None:
     no_new_privs, a seccomp filter, and as root another uid on the host."""
     assert escape.jailed
     session = _session_pid(escape)
-    zygote = escape._last_zygote
-    assert zygote is not None
+    assert isinstance(escape._child, sandbox._WarmChild)
+    zygote = escape._child.zygote
     for ns in NAMESPACES:
         theirs = os.readlink(f"/proc/{session}/ns/{ns}")
         assert theirs != os.readlink(f"/proc/self/ns/{ns}"), ns
