@@ -405,8 +405,7 @@ class Sandbox:
         with the limits the system has and the wall clock (a student's own check)."""
         reason = _jail.unavailable_reason() or f"{child.PLATFORM} has no Linux namespaces"
         if self.isolation == "required":
-            raise BoundaryUnavailable(
-                f"this system cannot isolate untrusted code ({reason}): {BOUNDARY_FIX}")
+            raise _no_boundary(reason)
         self.warm = False
         ready = self._launch(None, self._host_workdir())
         self._after_ready(ready)
@@ -895,6 +894,12 @@ class _DirectChild:
         return code
 
 
+def _no_boundary(reason: str) -> BoundaryUnavailable:
+    """The one-line refusal to run untrusted code, with why and the fix."""
+    return BoundaryUnavailable(
+        f"this system cannot isolate untrusted code ({reason}): {BOUNDARY_FIX}")
+
+
 def _no_zygote_here() -> bool:
     """Whether this system lacks what the zygote needs (fork, SEQPACKET sockets passing
     descriptors): all but Linux."""
@@ -1106,17 +1111,14 @@ class _Zygote:
         reason = _jail_failure[0] if _jail_failure else _jail.unavailable_reason()
         if jail and reason is not None:
             if isolation == "required":
-                raise BoundaryUnavailable(
-                    f"this system cannot isolate untrusted code ({reason}): {BOUNDARY_FIX}")
+                raise _no_boundary(reason)
             jail = False
         try:
             zygote = cls(jail)
             if jail and not zygote.jailed:
                 _jail_failure[:] = [zygote.jail_error]
                 if isolation == "required":
-                    raise BoundaryUnavailable(
-                        f"this system cannot isolate untrusted code ({zygote.jail_error}): "
-                        f"{BOUNDARY_FIX}")
+                    raise _no_boundary(zygote.jail_error)
                 zygote = cls(False)
         except _ZygoteGone as exc:
             raise SandboxError(f"the sandbox's helper did not start ({exc})") from exc
